@@ -1,0 +1,134 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/asyncjobs/asyncjobs/jobs"
+	"github.com/asyncjobs/asyncjobs/jobs/jobtypes"
+	"github.com/asyncjobs/asyncjobs/local"
+)
+
+// serveConfig reads the flags and their environment twins.
+func serveConfig(args []string, stderr io.Writer) (local.Config, *slog.Logger, error) {
+	fs := flag.NewFlagSet("jobsd", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg := local.Config{Clock: jobs.SystemClock{}, JobTypes: jobtypes.DefaultConfig()}
+	env := map[string]string{}
+	str := func(p *string, name, envName, def, usage string) {
+		env[name] = envName
+		fs.StringVar(p, name, def, fmt.Sprintf("%s (env %s)", usage, envName))
+	}
+	dur := func(p *time.Duration, name, envName string, def time.Duration, usage string) {
+		env[name] = envName
+		fs.DurationVar(p, name, def, fmt.Sprintf("%s (env %s)", usage, envName))
+	}
+	num := func(p *int, name, envName string, def int, usage string) {
+		env[name] = envName
+		fs.IntVar(p, name, def, fmt.Sprintf("%s (env %s)", usage, envName))
+	}
+	var logLevel, logFormat string
+	str(&cfg.Addr, "addr", "JOBS_ADDR", "127.0.0.1:8080", "where the HTTP API listens")
+	str(&cfg.DataDir, "data-dir", "JOBS_DATA_DIR", "./data", "where jobs and archived failures are kept")
+	str(&cfg.Region, "region", "JOBS_REGION", "us-east-1", "the AWS region that failure records name")
+	dur(&cfg.Retention, "retention", "JOBS_RETENTION", 7*24*time.Hour, "how long a job is kept after it is created")
+	dur(&cfg.SweepEvery, "sweep-every", "JOBS_SWEEP_EVERY", time.Minute, "how often expired jobs are deleted")
+	num(&cfg.Workers, "workers", "JOBS_WORKERS", 128, "how many jobs run at once")
+	num(&cfg.QueueSize, "queue-size", "JOBS_QUEUE_SIZE", 10000, "how many jobs may be accepted and unfinished; beyond it POST answers 503")
+	num(&cfg.MaxRetries, "retries", "JOBS_RETRIES", 0, "how many times a failed job is retried, 0 to 2, as Lambda's async retries")
+	dur(&cfg.RetryDelay, "retry-delay", "JOBS_RETRY_DELAY", time.Second, "the pause before the first retry; doubled before the second")
+	dur(&cfg.MaxEventAge, "max-event-age", "JOBS_MAX_EVENT_AGE", 6*time.Hour, "a job not started within this age is failed with EventAgeExceeded")
+	dur(&cfg.ShutdownTimeout, "shutdown-timeout", "JOBS_SHUTDOWN_TIMEOUT", 10*time.Second, "how long running jobs may finish at shutdown before they are left to the next start")
+	dur(&cfg.JobTypes.OrderStep, "order-step", "JOBS_ORDER_STEP", cfg.JobTypes.OrderStep, "the pause between two steps of an order job")
+	str(&logLevel, "log-level", "JOBS_LOG_LEVEL", "info", "debug, info, warn or error")
+	str(&logFormat, "log-format", "JOBS_LOG_FORMAT", "text", "text or json")
+	env["max-body-bytes"] = "JOBS_MAX_BODY_BYTES"
+	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", 64<<10, "the largest POST body; larger ones get 413 (env JOBS_MAX_BODY_BYTES)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: jobsd [flags]\n       jobsd replay --from TIME [--to TIME] [--data-dir DIR]\n\nEvery flag can also be set by the environment variable named beside it; a flag on the command line wins.")
+		fs.PrintDefaults()
+	}
+	if err := parse(fs, args, env); err != nil {
+		return cfg, nil, err
+	}
+	logger, err := newLogger(stderr, logLevel, logFormat)
+	if err != nil {
+		return cfg, nil, err
+	}
+	cfg.Logger = logger
+	return cfg, logger, validate(cfg)
+}
+
+// parse reads args, then fills every flag not given on the command line from
+// its environment variable, if that is set.
+func parse(fs *flag.FlagSet, args []string, env map[string]string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	names := make([]string, 0, len(env))
+	for name := range env {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		v, ok := os.LookupEnv(env[name])
+		if given[name] || !ok {
+			continue
+		}
+		if err := fs.Set(name, v); err != nil {
+			return fmt.Errorf("%s=%q: %w", env[name], v, err)
+		}
+	}
+	return nil
+}
+
+func validate(cfg local.Config) error {
+	var problems []string
+	check := func(ok bool, msg string) {
+		if !ok {
+			problems = append(problems, msg)
+		}
+	}
+	check(cfg.DataDir != "", "--data-dir must not be empty")
+	check(cfg.Retention > 0, "--retention must be positive")
+	check(cfg.SweepEvery > 0, "--sweep-every must be positive")
+	check(cfg.Workers >= 1, "--workers must be at least 1")
+	check(cfg.QueueSize >= cfg.Workers, "--queue-size must be at least --workers")
+	check(cfg.MaxRetries >= 0 && cfg.MaxRetries <= 2, "--retries must be 0, 1 or 2")
+	check(cfg.RetryDelay >= 0, "--retry-delay must not be negative")
+	check(cfg.MaxEventAge >= time.Minute, "--max-event-age must be at least 1m (Lambda allows 60s to 6h)")
+	check(cfg.MaxBodyBytes >= 1024, "--max-body-bytes must be at least 1024")
+	check(cfg.ShutdownTimeout >= 0, "--shutdown-timeout must not be negative")
+	check(cfg.JobTypes.OrderStep >= 0, "--order-step must not be negative")
+	if len(problems) > 0 {
+		return fmt.Errorf("invalid configuration: %s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	default:
+		return nil, fmt.Errorf("--log-format must be text or json, not %q", format)
+	}
+}

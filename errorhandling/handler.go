@@ -1,0 +1,67 @@
+package errorhandling
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/asyncjobs/asyncjobs/jobs"
+)
+
+// Handler is the error handler: it records the Failure of a job whose
+// processing failed for good and announces it.
+type Handler struct {
+	Store    jobs.Store
+	Notifier jobs.Notifier
+	Clock    jobs.Clock
+	Logger   *slog.Logger
+}
+
+// Handle records the failure the destination record describes. A job that is
+// already terminal or gone needs nothing; a record it cannot read, or a store
+// it cannot write, is an error, so the record goes on to the archive.
+func (h *Handler) Handle(ctx context.Context, rec InvocationRecord) error {
+	var inv jobs.Invocation
+	if err := json.Unmarshal(rec.RequestPayload, &inv); err != nil || inv.JobID == "" {
+		return fmt.Errorf("error handler: record %s has no job id in its request payload", rec.RequestContext.RequestID)
+	}
+	info := failureOf(rec)
+	j, err := h.Store.Update(ctx, inv.JobID, func(j *jobs.Job) error {
+		now := h.Clock.Now()
+		j.Status = jobs.StatusFailure
+		j.Error = &info
+		j.FinishedAt = now
+		j.UpdatedAt = now
+		return nil
+	})
+	switch {
+	case errors.Is(err, jobs.ErrTerminal), errors.Is(err, jobs.ErrNotFound):
+		h.Logger.Info("failure record needs nothing", "job", inv.JobID, "reason", err)
+		return nil
+	case err != nil:
+		return fmt.Errorf("error handler: record failure of job %s: %w", inv.JobID, err)
+	}
+	h.Logger.Info("job failed", "job", j.ID, "condition", info.Condition, "errorType", info.Type, "attempts", j.Attempts)
+	h.Notifier.Notify(j)
+	return nil
+}
+
+// failureOf turns a destination record into the job's error.
+func failureOf(rec InvocationRecord) jobs.ErrorInfo {
+	info := jobs.ErrorInfo{Condition: rec.RequestContext.Condition}
+	if p := rec.ResponsePayload; p != nil && p.ErrorMessage != "" {
+		info.Type, info.Message = p.ErrorType, p.ErrorMessage
+		return info
+	}
+	switch info.Condition {
+	case jobs.ConditionEventAgeExceeded:
+		info.Type = jobs.ConditionEventAgeExceeded
+		info.Message = "the job waited longer than the maximum event age and was not run again"
+	default:
+		info.Type = "Error"
+		info.Message = fmt.Sprintf("processing failed (%s) after %d attempts", info.Condition, rec.RequestContext.ApproximateInvokeCount)
+	}
+	return info
+}

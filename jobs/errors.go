@@ -1,0 +1,98 @@
+package jobs
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Sentinel errors. Adapters translate their backends' errors into these in one
+// place; everyone else wraps them with context.
+var (
+	ErrNotFound            = errors.New("job not found")
+	ErrDuplicate           = errors.New("a job with this idempotency key exists")
+	ErrTerminal            = errors.New("job already finished")
+	ErrConflict            = errors.New("job changed concurrently")
+	ErrIdempotencyMismatch = errors.New("idempotency key reused with a different request")
+	ErrOverloaded          = errors.New("too many jobs queued")
+	ErrUnavailable         = errors.New("shutting down")
+)
+
+// FieldError is one broken rule of a request.
+type FieldError struct {
+	Field   string `json:"field"`
+	Rule    string `json:"rule"`
+	Param   string `json:"param,omitempty"`
+	Message string `json:"message"`
+}
+
+// ValidationError is a request the API refuses, with every broken rule.
+type ValidationError struct {
+	Detail string
+	Fields []FieldError
+}
+
+func (e *ValidationError) Error() string {
+	if len(e.Fields) == 0 {
+		return e.Detail
+	}
+	msgs := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		msgs[i] = f.Message
+	}
+	return e.Detail + ": " + strings.Join(msgs, "; ")
+}
+
+// invalid is a ValidationError with one field.
+func invalid(field, rule, param, message string) *ValidationError {
+	return &ValidationError{
+		Detail: "the request is not valid",
+		Fields: []FieldError{{Field: field, Rule: rule, Param: param, Message: message}},
+	}
+}
+
+// TypedError is a job failure with a name that clients can match on. Job code
+// returns it (through Errorf) to fail an attempt; the invoker retries it.
+type TypedError struct {
+	Type string
+	Err  error
+}
+
+func (e *TypedError) Error() string     { return e.Err.Error() }
+func (e *TypedError) Unwrap() error     { return e.Err }
+func (e *TypedError) ErrorType() string { return e.Type }
+
+// Errorf returns a retryable job failure of the given type.
+func Errorf(typ, format string, args ...any) error {
+	return &TypedError{Type: typ, Err: fmt.Errorf(format, args...)}
+}
+
+// permanentError marks a failure that retrying cannot fix.
+type permanentError struct{ err error }
+
+func (e *permanentError) Error() string { return e.err.Error() }
+func (e *permanentError) Unwrap() error { return e.err }
+
+// Permanent wraps err so that the job fails at once, without retries.
+func Permanent(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &permanentError{err: err}
+}
+
+// IsPermanent reports whether err was marked with Permanent.
+func IsPermanent(err error) bool {
+	var p *permanentError
+	return errors.As(err, &p)
+}
+
+// ErrorType names err for the failure record: the type a TypedError carries,
+// else "Error".
+func ErrorType(err error) string {
+	var typed interface{ ErrorType() string }
+	if errors.As(err, &typed) {
+		return typed.ErrorType()
+	}
+	return "Error"
+}

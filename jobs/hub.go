@@ -1,0 +1,76 @@
+package jobs
+
+import "sync"
+
+// Hub is an in-process Notifier and Watcher: it hands every change of a job
+// to the watchers of that job. Each watcher holds at most the latest change,
+// so a slow watcher never blocks the one who notifies.
+type Hub struct {
+	mu       sync.Mutex
+	watchers map[string]map[chan Job]struct{}
+}
+
+var (
+	_ Notifier = (*Hub)(nil)
+	_ Watcher  = (*Hub)(nil)
+)
+
+// NewHub returns an empty Hub.
+func NewHub() *Hub { return &Hub{watchers: make(map[string]map[chan Job]struct{})} }
+
+// Watch delivers the changes of job id until stop is called.
+func (h *Hub) Watch(id string) (<-chan Job, func()) {
+	ch := make(chan Job, 1)
+	h.mu.Lock()
+	set := h.watchers[id]
+	if set == nil {
+		set = make(map[chan Job]struct{})
+		h.watchers[id] = set
+	}
+	set[ch] = struct{}{}
+	h.mu.Unlock()
+	var once sync.Once
+	return ch, func() {
+		once.Do(func() {
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			delete(set, ch)
+			if len(set) == 0 {
+				delete(h.watchers, id)
+			}
+		})
+	}
+}
+
+// Notify replaces whatever each watcher of the job has not read yet with j,
+// unless that is a later change.
+func (h *Hub) Notify(j Job) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for ch := range h.watchers[j.ID] {
+		select {
+		case ch <- j:
+			continue
+		default:
+		}
+		latest := j
+		select {
+		case old := <-ch:
+			if old.Seq > latest.Seq {
+				latest = old
+			}
+		default:
+		}
+		ch <- latest // cannot block: the buffer was emptied under the lock
+	}
+}
+
+// Notifiers notifies each of its members in order.
+type Notifiers []Notifier
+
+// Notify passes j to every member.
+func (ns Notifiers) Notify(j Job) {
+	for _, n := range ns {
+		n.Notify(j)
+	}
+}

@@ -1,0 +1,170 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+)
+
+// Processor runs one attempt of a job: the code the processor function (a
+// Lambda in AWS, the local invoker's worker in jobsd) executes per invocation.
+type Processor struct {
+	Store    Store
+	Types    *Registry
+	Notifier Notifier
+	Watcher  Watcher // optional: stops a running job as soon as it is cancelled
+	Clock    Clock
+	Logger   *slog.Logger
+}
+
+// Handle runs one attempt of the job the invocation names. It returns nil when
+// the job needs nothing more (it finished, was already terminal, or is gone)
+// and an error when the attempt failed and may be retried; the error's
+// ErrorType names it for the failure record.
+func (p *Processor) Handle(ctx context.Context, inv Invocation) error {
+	j, err := p.update(ctx, inv.JobID, func(j *Job) error {
+		if j.Expired(p.Clock.Now()) {
+			return ErrNotFound
+		}
+		j.Status = StatusRunning
+		j.Attempts++
+		if j.StartedAt.IsZero() {
+			j.StartedAt = p.Clock.Now()
+		}
+		return nil
+	})
+	switch {
+	case errors.Is(err, ErrTerminal), errors.Is(err, ErrNotFound):
+		p.Logger.Info("job needs no processing", "job", inv.JobID, "reason", err)
+		return nil
+	case err != nil:
+		return fmt.Errorf("start job %s: %w", inv.JobID, err)
+	}
+
+	result, runErr := p.run(ctx, j)
+	if ctx.Err() != nil {
+		return ctx.Err() // shutting down: the job stays Running and is re-driven
+	}
+	if errors.Is(runErr, ErrTerminal) {
+		return nil // cancelled while it ran
+	}
+	if runErr != nil && !IsPermanent(runErr) {
+		p.Logger.Warn("job attempt failed", "job", j.ID, "attempt", j.Attempts, "err", runErr)
+		return runErr
+	}
+	_, err = p.update(ctx, j.ID, func(j *Job) error {
+		now := p.Clock.Now()
+		j.FinishedAt = now
+		if runErr != nil {
+			j.Status = StatusFailure
+			j.Error = &ErrorInfo{Type: ErrorType(runErr), Message: runErr.Error(), Condition: ConditionPermanentError}
+			return nil
+		}
+		j.Status = StatusSuccess
+		j.Results = result
+		return nil
+	})
+	if errors.Is(err, ErrTerminal) || errors.Is(err, ErrNotFound) {
+		return nil // cancelled or deleted while it ran: that outcome stands
+	}
+	return err
+}
+
+// run executes the job's code with its deadline, a progress reporter, and a
+// context that ends when the job is cancelled. A panic is a failed attempt.
+func (p *Processor) run(ctx context.Context, j Job) (result json.RawMessage, err error) {
+	t, ok := p.Types.Lookup(j.Type)
+	if !ok {
+		return nil, Permanent(Errorf("UnknownJobType", "job type %q is not registered here", j.Type))
+	}
+	params, err := t.decode(j.Parameters)
+	if err != nil {
+		return nil, Permanent(Errorf("InvalidParameters", "stored parameters do not decode: %v", err))
+	}
+	jobCtx, stopJob := context.WithCancelCause(ctx)
+	defer stopJob(nil)
+	runCtx, cancel := context.WithTimeoutCause(jobCtx, t.Timeout,
+		Errorf("Timeout", "job %s exceeded its timeout of %s", j.Type, t.Timeout))
+	defer cancel()
+	if p.Watcher != nil {
+		stop := p.cancelOnTerminal(runCtx, stopJob, j.ID)
+		defer stop()
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			p.Logger.Error("job panicked", "job", j.ID, "panic", r, "stack", string(debug.Stack()))
+			err = Errorf("Panic", "job panicked: %v", r)
+		}
+	}()
+	out, err := t.run(runCtx, params, &reporter{p: p, id: j.ID, stop: stopJob})
+	if cause := context.Cause(runCtx); err != nil && cause != nil && ctx.Err() == nil &&
+		(errors.Is(cause, ErrTerminal) || errors.Is(err, runCtx.Err())) {
+		err = cause // the job was cancelled, or timed out: say so, not "context canceled"
+	}
+	if err != nil {
+		return nil, err
+	}
+	result, err = json.Marshal(out)
+	if err != nil {
+		return nil, Permanent(Errorf("InvalidResult", "job result does not encode as JSON: %v", err))
+	}
+	return result, nil
+}
+
+// cancelOnTerminal cancels the run as soon as the job turns terminal elsewhere.
+func (p *Processor) cancelOnTerminal(ctx context.Context, stopJob context.CancelCauseFunc, id string) (stop func()) {
+	changes, stopWatch := p.Watcher.Watch(id)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case j := <-changes:
+				if j.Status.Terminal() {
+					stopJob(ErrTerminal)
+					return
+				}
+			case <-ctx.Done():
+				return
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() { close(done); stopWatch() }
+}
+
+// update applies fn through the store, stamps UpdatedAt and announces the change.
+func (p *Processor) update(ctx context.Context, id string, fn func(*Job) error) (Job, error) {
+	j, err := p.Store.Update(ctx, id, func(j *Job) error {
+		if err := fn(j); err != nil {
+			return err
+		}
+		j.UpdatedAt = p.Clock.Now()
+		return nil
+	})
+	if err == nil {
+		p.Notifier.Notify(j)
+	}
+	return j, err
+}
+
+// reporter records progress reports of one running job.
+type reporter struct {
+	p    *Processor
+	id   string
+	stop context.CancelCauseFunc
+}
+
+func (r *reporter) Report(ctx context.Context, pr Progress) error {
+	_, err := r.p.update(ctx, r.id, func(j *Job) error {
+		j.Progress = &pr
+		return nil
+	})
+	if errors.Is(err, ErrTerminal) {
+		r.stop(ErrTerminal)
+	}
+	return err
+}

@@ -1,0 +1,141 @@
+package jobs_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/asyncjobs/asyncjobs/jobs"
+)
+
+func TestProcessorSuccess(t *testing.T) {
+	t.Parallel()
+	f := setup(t, echoType())
+	j := f.submit(t, "echo", `{"text":"hi"}`)
+	changes, stop := f.hub.Watch(j.ID)
+	defer stop()
+
+	if err := f.processor.Handle(context.Background(), jobs.Invocation{JobID: j.ID}); err != nil {
+		t.Fatalf("Handle: %v", err)
+	}
+	got := f.get(t, j.ID)
+	if got.Status != jobs.StatusSuccess || string(got.Results) != `{"echo":"hi"}` {
+		t.Fatalf("status %s results %s, want Success {\"echo\":\"hi\"}", got.Status, got.Results)
+	}
+	// Pending(1) → Running(2) → progress(3) → Success(4).
+	if got.Seq != 4 || got.Attempts != 1 || got.Progress == nil || got.Progress.Step != "ECHOING" {
+		t.Fatalf("seq %d attempts %d progress %+v", got.Seq, got.Attempts, got.Progress)
+	}
+	if got.StartedAt.IsZero() || got.FinishedAt.IsZero() || got.Error != nil {
+		t.Fatalf("timestamps or error wrong: %+v", got)
+	}
+	if last := <-changes; last.Seq != 4 || last.Status != jobs.StatusSuccess {
+		t.Fatalf("watcher saw seq %d %s, want the final change", last.Seq, last.Status)
+	}
+}
+
+func TestProcessorFailures(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		fail       string
+		wantErr    bool
+		wantType   string
+		wantStatus jobs.Status
+	}{
+		{fail: "plain", wantErr: true, wantType: "EchoFailed", wantStatus: jobs.StatusRunning},
+		{fail: "panic", wantErr: true, wantType: "Panic", wantStatus: jobs.StatusRunning},
+		{fail: "block", wantErr: true, wantType: "Timeout", wantStatus: jobs.StatusRunning},
+		{fail: "permanent", wantErr: false, wantStatus: jobs.StatusFailure},
+	}
+	for _, tt := range tests {
+		t.Run(tt.fail, func(t *testing.T) {
+			t.Parallel()
+			f := setup(t, echoType())
+			j := f.submit(t, "echo", `{"text":"x","fail":"`+tt.fail+`"}`)
+			err := f.processor.Handle(context.Background(), jobs.Invocation{JobID: j.ID})
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("Handle error = %v, want error: %v", err, tt.wantErr)
+			}
+			if err != nil && jobs.ErrorType(err) != tt.wantType {
+				t.Fatalf("error type %q, want %q (%v)", jobs.ErrorType(err), tt.wantType, err)
+			}
+			got := f.get(t, j.ID)
+			if got.Status != tt.wantStatus {
+				t.Fatalf("status %s, want %s", got.Status, tt.wantStatus)
+			}
+			if tt.wantStatus == jobs.StatusFailure &&
+				(got.Error == nil || got.Error.Condition != jobs.ConditionPermanentError || got.Error.Type != "EchoRefused") {
+				t.Fatalf("error %+v, want EchoRefused / PermanentError", got.Error)
+			}
+		})
+	}
+}
+
+func TestProcessorLeavesTerminalJobsAlone(t *testing.T) {
+	t.Parallel()
+	f := setup(t, echoType())
+	j := f.submit(t, "echo", `{"text":"x"}`)
+	cancelled, err := f.service.Cancel(context.Background(), j.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.processor.Handle(context.Background(), jobs.Invocation{JobID: j.ID}); err != nil {
+		t.Fatalf("Handle of a cancelled job: %v", err)
+	}
+	got := f.get(t, j.ID)
+	if got.Status != jobs.StatusCancelled || got.Seq != cancelled.Seq || got.Attempts != 0 {
+		t.Fatalf("a late delivery changed a terminal job: %+v", got)
+	}
+	if err := f.processor.Handle(context.Background(), jobs.Invocation{JobID: "missing"}); err != nil {
+		t.Fatalf("Handle of a missing job: %v", err)
+	}
+}
+
+func TestCancelStopsARunningJob(t *testing.T) {
+	t.Parallel()
+	blocker := jobs.Define("block", time.Minute, func(ctx context.Context, _ struct{}, _ jobs.Reporter) (any, error) {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	})
+	f := setup(t, blocker)
+	j := f.submit(t, "block", `{}`)
+	running, stop := f.hub.Watch(j.ID)
+	defer stop()
+	done := make(chan error, 1)
+	go func() { done <- f.processor.Handle(context.Background(), jobs.Invocation{JobID: j.ID}) }()
+	for c := range running {
+		if c.Status == jobs.StatusRunning {
+			break
+		}
+	}
+	if _, err := f.service.Cancel(context.Background(), j.ID); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Handle after cancel: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the running job was not stopped by its cancellation")
+	}
+	if got := f.get(t, j.ID); got.Status != jobs.StatusCancelled {
+		t.Fatalf("status %s, want Cancelled", got.Status)
+	}
+}
+
+func TestProcessorShutdownLeavesJobRunning(t *testing.T) {
+	t.Parallel()
+	f := setup(t, echoType())
+	j := f.submit(t, "echo", `{"text":"x","fail":"block"}`)
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(20*time.Millisecond, cancel)
+	err := f.processor.Handle(ctx, jobs.Invocation{JobID: j.ID})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Handle at shutdown = %v, want context.Canceled", err)
+	}
+	if got := f.get(t, j.ID); got.Status != jobs.StatusRunning || got.Error != nil {
+		t.Fatalf("job after shutdown %s %+v, want Running without error (to be re-driven)", got.Status, got.Error)
+	}
+}

@@ -1,0 +1,157 @@
+package jobs
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// MaxWait is the longest a caller may wait for a job to finish, under API
+// Gateway's 29-second integration timeout.
+const MaxWait = 25 * time.Second
+
+// ServiceConfig is what a Service needs.
+type ServiceConfig struct {
+	Store     Store
+	Types     *Registry
+	Invoker   Invoker
+	Notifier  Notifier
+	Watcher   Watcher
+	Clock     Clock
+	Retention time.Duration // how long a job is kept after it is created
+	NewID     func() string
+	Logger    *slog.Logger
+}
+
+// Service is what the API does with jobs: submit, read, cancel and wait.
+type Service struct{ cfg ServiceConfig }
+
+// NewService returns a Service over cfg, which must be complete.
+func NewService(cfg ServiceConfig) *Service { return &Service{cfg: cfg} }
+
+// SubmitRequest asks for a new job.
+type SubmitRequest struct {
+	Type           string
+	Parameters     json.RawMessage
+	IdempotencyKey string
+}
+
+// Submit validates the request, stores the job durably and dispatches it.
+// With an IdempotencyKey already used for the same request it returns the
+// existing job and replayed = true; for another request, ErrIdempotencyMismatch.
+func (s *Service) Submit(ctx context.Context, req SubmitRequest) (job Job, replayed bool, err error) {
+	params, err := s.cfg.Types.Parameters(req.Type, req.Parameters)
+	if err != nil {
+		return Job{}, false, err
+	}
+	now := s.cfg.Clock.Now()
+	j := Job{
+		ID:             s.cfg.NewID(),
+		Type:           req.Type,
+		Status:         StatusPending,
+		Parameters:     params,
+		CreatedAt:      now,
+		UpdatedAt:      now,
+		ExpiresAt:      now.Add(s.cfg.Retention),
+		Seq:            1,
+		IdempotencyKey: req.IdempotencyKey,
+		RequestHash:    requestHash(req.Type, params),
+	}
+	// A submission that got this far completes even if its caller goes away.
+	ctx = context.WithoutCancel(ctx)
+	stored, err := s.cfg.Store.Create(ctx, j)
+	if errors.Is(err, ErrDuplicate) {
+		if stored.RequestHash != j.RequestHash {
+			return Job{}, false, ErrIdempotencyMismatch
+		}
+		return stored, true, nil
+	}
+	if err != nil {
+		return Job{}, false, fmt.Errorf("submit job: %w", err)
+	}
+	if err := s.cfg.Invoker.Invoke(ctx, stored.ID); err != nil {
+		// Not acknowledged, so not kept: the client is told to try again.
+		if derr := s.cfg.Store.Delete(ctx, stored.ID); derr != nil {
+			s.cfg.Logger.Error("remove a job that could not be dispatched; it will run after a restart",
+				"job", stored.ID, "err", derr)
+		}
+		return Job{}, false, fmt.Errorf("dispatch job %s: %w", stored.ID, err)
+	}
+	s.cfg.Notifier.Notify(stored)
+	return stored, false, nil
+}
+
+// requestHash identifies a request by its type and canonical parameters.
+func requestHash(typ string, params json.RawMessage) string {
+	h := sha256.New()
+	h.Write([]byte(typ))
+	h.Write([]byte{0})
+	h.Write(params)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Get returns the job, or ErrNotFound if it does not exist or has expired.
+func (s *Service) Get(ctx context.Context, id string) (Job, error) {
+	j, err := s.cfg.Store.Get(ctx, id)
+	if err != nil {
+		return Job{}, fmt.Errorf("get job %s: %w", id, err)
+	}
+	if j.Expired(s.cfg.Clock.Now()) {
+		return Job{}, fmt.Errorf("get job %s: %w", id, ErrNotFound)
+	}
+	return j, nil
+}
+
+// Cancel stops a Pending job, or a Running one cooperatively: the job is
+// Cancelled at once and its running code is told to stop. A finished job
+// gives ErrTerminal.
+func (s *Service) Cancel(ctx context.Context, id string) (Job, error) {
+	if _, err := s.Get(ctx, id); err != nil {
+		return Job{}, err
+	}
+	j, err := s.cfg.Store.Update(ctx, id, func(j *Job) error {
+		now := s.cfg.Clock.Now()
+		j.Status = StatusCancelled
+		j.UpdatedAt = now
+		j.FinishedAt = now
+		return nil
+	})
+	if err != nil {
+		return j, fmt.Errorf("cancel job %s: %w", id, err)
+	}
+	s.cfg.Notifier.Notify(j)
+	return j, nil
+}
+
+// Wait returns the job once it is terminal or when d has passed, whichever
+// comes first. It wakes on the job's changes; it does not poll the store.
+func (s *Service) Wait(ctx context.Context, id string, d time.Duration) (Job, error) {
+	changes, stop := s.cfg.Watcher.Watch(id)
+	defer stop()
+	j, err := s.Get(ctx, id)
+	if err != nil || j.Status.Terminal() || d <= 0 {
+		return j, err
+	}
+	timer := time.NewTimer(min(d, MaxWait))
+	defer timer.Stop()
+	for {
+		select {
+		case c := <-changes:
+			if c.Seq > j.Seq {
+				j = c
+			}
+			if j.Status.Terminal() {
+				return j, nil
+			}
+		case <-timer.C:
+			return j, nil
+		case <-ctx.Done():
+			return j, nil
+		}
+	}
+}

@@ -1,0 +1,216 @@
+// Package local assembles the one-process system that jobsd runs: the bbolt
+// store, the in-process invoker with Lambda's async semantics, the processor
+// and error handler, the local archive, and the HTTP API.
+package local
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/asyncjobs/asyncjobs/errorhandling"
+	"github.com/asyncjobs/asyncjobs/errorhandling/localarchive"
+	"github.com/asyncjobs/asyncjobs/handlers"
+	"github.com/asyncjobs/asyncjobs/jobs"
+	"github.com/asyncjobs/asyncjobs/jobs/boltstore"
+	"github.com/asyncjobs/asyncjobs/jobs/jobtypes"
+	"github.com/asyncjobs/asyncjobs/jobs/localinvoker"
+)
+
+// The local account and the names jobsd gives its parts in failure records.
+const (
+	Account          = "000000000000"
+	ProcessorName    = "jobs-processor"
+	ErrorHandlerName = "jobs-error-handler"
+	FailureBusName   = "jobs-failures"
+)
+
+// Config is everything jobsd can be told.
+type Config struct {
+	Addr            string        // where the HTTP API listens
+	DataDir         string        // where the store and the archive live
+	Region          string        // the AWS region that records and ARNs name
+	Retention       time.Duration // how long jobs are kept
+	SweepEvery      time.Duration // how often expired jobs are deleted
+	Workers         int           // jobs that run at once
+	QueueSize       int           // jobs accepted and not finished, beyond which POST answers 503
+	MaxRetries      int           // processor retries, 0 to 2
+	RetryDelay      time.Duration // before the first retry; doubled before the second
+	MaxEventAge     time.Duration // an invocation older than this is not run again
+	MaxBodyBytes    int64         // the largest POST body
+	ShutdownTimeout time.Duration // how long running jobs may take to finish at shutdown
+	JobTypes        jobtypes.Config
+	Clock           jobs.Clock
+	Logger          *slog.Logger
+}
+
+// System is a running jobsd.
+type System struct {
+	cfg      Config
+	store    *boltstore.Store
+	archive  *localarchive.Archive
+	invoker  *localinvoker.Invoker
+	server   *http.Server
+	listener net.Listener
+	stop     context.CancelFunc // at shutdown: ends the sweeper, the re-drive and waiting requests
+	served   chan error
+}
+
+// Start opens the data directory, re-drives unfinished jobs and serves the API.
+func Start(cfg Config) (sys *System, err error) {
+	store, archive, err := openData(cfg.DataDir, time.Second)
+	if err != nil {
+		return nil, err
+	}
+	s := &System{cfg: cfg, store: store, archive: archive, served: make(chan error, 1)}
+	defer func() {
+		if err != nil {
+			s.closeData()
+		}
+	}()
+	types, err := jobtypes.New(cfg.JobTypes)
+	if err != nil {
+		return nil, err
+	}
+	hub := jobs.NewHub()
+	notifier := jobs.Notifiers{hub, logNotifier{cfg.Logger}}
+	processor, err := s.functions(types, hub, notifier)
+	if err != nil {
+		return nil, err
+	}
+	jobInvoker := localinvoker.JobInvoker{Processor: processor}
+	service := jobs.NewService(jobs.ServiceConfig{
+		Store: store, Types: types, Invoker: jobInvoker, Notifier: notifier, Watcher: hub,
+		Clock: cfg.Clock, Retention: cfg.Retention, NewID: newJobID, Logger: cfg.Logger,
+	})
+	s.listener, err = net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		s.invoker.Close(context.Background())
+		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	s.stop = stop
+	s.server = &http.Server{
+		Handler:           handlers.New(handlers.Config{Service: service, Logger: cfg.Logger, MaxBodyBytes: cfg.MaxBodyBytes}),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		// Requests see the end of ctx at shutdown, so long waits answer at once.
+		BaseContext: func(net.Listener) context.Context { return ctx },
+	}
+	s.server.RegisterOnShutdown(stop)
+	go s.redrive(ctx, jobInvoker)
+	go store.RunSweeper(ctx, cfg.SweepEvery, cfg.Clock, cfg.Logger)
+	go func() { s.served <- s.server.Serve(s.listener) }()
+	return s, nil
+}
+
+// functions wires the processor and the error handler into the invoker the
+// way the AWS stack wires the Lambdas: processor → error handler → archive.
+func (s *System) functions(types *jobs.Registry, hub *jobs.Hub, notifier jobs.Notifier) (*localinvoker.Function, error) {
+	cfg := s.cfg
+	inv, err := localinvoker.New(localinvoker.Config{
+		Workers: cfg.Workers, QueueSize: cfg.QueueSize, Region: cfg.Region, Account: Account,
+		Clock: cfg.Clock, NewID: uuid.NewString, Logger: cfg.Logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.invoker = inv
+	errorHandler := &errorhandling.Handler{Store: s.store, Notifier: notifier, Clock: cfg.Clock, Logger: cfg.Logger}
+	archiveDest := &errorhandling.ArchiveDestination{
+		Archive: s.archive, Region: cfg.Region, Account: Account, NewID: uuid.NewString,
+		Resources: []string{fmt.Sprintf("arn:aws:events:%s:%s:event-bus/%s", cfg.Region, Account, FailureBusName)},
+	}
+	errorFn, err := inv.Function(localinvoker.FunctionConfig{
+		Name: ErrorHandlerName, Handler: localinvoker.HandlerOf(errorHandler.Handle),
+		MaxEventAge: cfg.MaxEventAge, OnFailure: archiveDest,
+	})
+	if err != nil {
+		return nil, err
+	}
+	archiveDest.Resources = append(archiveDest.Resources, errorFn.Arn())
+	processor := &jobs.Processor{Store: s.store, Types: types, Notifier: notifier, Watcher: hub, Clock: cfg.Clock, Logger: cfg.Logger}
+	return inv.Function(localinvoker.FunctionConfig{
+		Name: ProcessorName, Handler: localinvoker.HandlerOf(processor.Handle),
+		MaxRetries: cfg.MaxRetries, RetryDelay: cfg.RetryDelay, MaxEventAge: cfg.MaxEventAge, OnFailure: errorFn,
+	})
+}
+
+// redrive queues again every job that was Pending or Running when the
+// previous process stopped, so nothing acknowledged is lost.
+func (s *System) redrive(ctx context.Context, ji localinvoker.JobInvoker) {
+	unfinished, err := s.store.Unfinished(ctx)
+	if err != nil {
+		s.cfg.Logger.Error("list unfinished jobs", "err", err)
+		return
+	}
+	if len(unfinished) == 0 {
+		return
+	}
+	n, err := ji.Redrive(ctx, unfinished)
+	if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, jobs.ErrUnavailable) {
+		s.cfg.Logger.Error("re-drive unfinished jobs", "err", err, "queued", n, "of", len(unfinished))
+		return
+	}
+	s.cfg.Logger.Info("re-drove unfinished jobs", "queued", n, "of", len(unfinished))
+}
+
+// Addr is the address the API listens on.
+func (s *System) Addr() string { return s.listener.Addr().String() }
+
+// Done reports the HTTP server's end: an error if it failed while serving.
+func (s *System) Done() <-chan error { return s.served }
+
+// Shutdown stops accepting requests, lets running jobs finish until the
+// shutdown timeout (the rest are re-driven at the next start) and closes the
+// data files.
+func (s *System) Shutdown(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.ShutdownTimeout)
+	defer cancel()
+	httpErr := s.server.Shutdown(ctx)
+	if httpErr != nil {
+		httpErr = fmt.Errorf("stop the API: %w", httpErr)
+	}
+	invErr := s.invoker.Close(ctx)
+	return errors.Join(httpErr, invErr, s.closeData())
+}
+
+func (s *System) closeData() error {
+	return errors.Join(s.store.Close(), s.archive.Close())
+}
+
+// openData opens the store and the archive in dir, creating dir if needed.
+func openData(dir string, lockTimeout time.Duration) (*boltstore.Store, *localarchive.Archive, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, nil, fmt.Errorf("create data directory: %w", err)
+	}
+	store, err := boltstore.Open(filepath.Join(dir, "jobs.db"), boltstore.Options{Timeout: lockTimeout})
+	if err != nil {
+		return nil, nil, err
+	}
+	archive, err := localarchive.Open(filepath.Join(dir, "archive.db"), lockTimeout)
+	if err != nil {
+		store.Close()
+		return nil, nil, err
+	}
+	return store, archive, nil
+}
+
+// newJobID returns a time-ordered UUID (v7): a valid AppSync channel segment
+// that keeps new keys at the end of the store's B+tree.
+func newJobID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// logNotifier logs every change of a job at debug level.
+type logNotifier struct{ logger *slog.Logger }
+
+func (n logNotifier) Notify(j jobs.Job) {
+	n.logger.Debug("job changed", "job", j.ID, "status", j.Status, "seq", j.Seq)
+}
