@@ -20,7 +20,7 @@ var (
 
 // FieldError is one broken rule of a request.
 type FieldError struct {
-	Field   string `json:"field"`
+	Field   string `json:"field,omitempty"` // empty when the whole body is at fault
 	Rule    string `json:"rule"`
 	Param   string `json:"param,omitempty"`
 	Message string `json:"message"`

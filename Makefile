@@ -1,0 +1,33 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+GO      ?= go
+BIN     := bin
+ARGS    ?=
+
+.PHONY: run test lint build clean help
+
+## run: start the whole system in the foreground (ARGS="--addr 127.0.0.1:9090" to pass flags)
+run:
+	$(GO) run ./cmd/jobsd $(ARGS)
+
+## test: lint, then every test with the race detector
+test: lint
+	$(GO) test -race -count=1 ./...
+
+## lint: gofmt, go vet and staticcheck
+lint:
+	@unformatted="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
+
+## build: build the commands into ./bin
+build:
+	$(GO) build -o $(BIN)/ ./cmd/...
+
+## clean: remove built binaries (not ./data)
+clean:
+	rm -rf $(BIN)
+
+## help: list the targets
+help:
+	@grep -E '^## ' $(MAKEFILE_LIST) | sed 's/^## /  /'

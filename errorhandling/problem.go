@@ -1,0 +1,103 @@
+package errorhandling
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/asyncjobs/asyncjobs/jobs"
+)
+
+// HTTP-level errors for the handlers; ProblemFor knows their statuses.
+var (
+	ErrBodyTooLarge         = errors.New("request body too large")
+	ErrUnsupportedMediaType = errors.New("unsupported media type")
+	ErrRouteNotFound        = errors.New("no route for the path")
+	ErrMethodNotAllowed     = errors.New("method not allowed on the path")
+)
+
+// Problem is an RFC 9457 problem details object.
+type Problem struct {
+	Type     string            `json:"type"`
+	Title    string            `json:"title"`
+	Status   int               `json:"status"`
+	Detail   string            `json:"detail"`
+	Instance string            `json:"instance,omitempty"`
+	Errors   []jobs.FieldError `json:"errors,omitempty"`
+}
+
+// statusRule is one row of the table: errors that are target get status and
+// detail; retryAfter, when positive, is the Retry-After in seconds.
+type statusRule struct {
+	target     error
+	status     int
+	detail     string
+	retryAfter int
+}
+
+// statusRules is the one table from errors to HTTP statuses, walked in order
+// with errors.Is. *jobs.ValidationError (400) and *http.MaxBytesError (413,
+// naming the limit) are matched before it with errors.As.
+var statusRules = []statusRule{
+	{target: jobs.ErrNotFound, status: http.StatusNotFound, detail: "the job does not exist or has expired"},
+	{target: jobs.ErrTerminal, status: http.StatusConflict, detail: "the job already finished"},
+	{target: jobs.ErrConflict, status: http.StatusConflict, detail: "the job changed at the same time; try again"},
+	{target: jobs.ErrIdempotencyMismatch, status: http.StatusUnprocessableEntity,
+		detail: "the Idempotency-Key was already used with a different request"},
+	{target: jobs.ErrOverloaded, status: http.StatusServiceUnavailable,
+		detail: "too many jobs are queued; try again later", retryAfter: 1},
+	{target: jobs.ErrUnavailable, status: http.StatusServiceUnavailable,
+		detail: "the service is shutting down; try again later", retryAfter: 1},
+	{target: ErrBodyTooLarge, status: http.StatusRequestEntityTooLarge, detail: "the request body is too large"},
+	{target: ErrUnsupportedMediaType, status: http.StatusUnsupportedMediaType,
+		detail: "the body must be JSON: Content-Type application/json or application/*+json"},
+	{target: ErrRouteNotFound, status: http.StatusNotFound, detail: "no resource has this path"},
+	{target: ErrMethodNotAllowed, status: http.StatusMethodNotAllowed, detail: "the resource does not support this method"},
+}
+
+// ProblemFor turns err into the problem the client sees. An error the table
+// does not know is a 500 whose detail says nothing of err.
+func ProblemFor(err error) Problem {
+	var invalid *jobs.ValidationError
+	if errors.As(err, &invalid) {
+		p := newProblem(http.StatusBadRequest, invalid.Detail)
+		p.Errors = invalid.Fields
+		return p
+	}
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return newProblem(http.StatusRequestEntityTooLarge,
+			fmt.Sprintf("the request body is larger than the limit of %d bytes", tooLarge.Limit))
+	}
+	rule, ok := ruleFor(err)
+	if !ok {
+		return newProblem(http.StatusInternalServerError, "the server could not handle the request")
+	}
+	return newProblem(rule.status, rule.detail)
+}
+
+// RetryAfter says how many seconds a client should wait before trying the
+// request again, for the errors that call for it.
+func RetryAfter(err error) (seconds int, ok bool) {
+	rule, found := ruleFor(err)
+	if !found || rule.retryAfter <= 0 {
+		return 0, false
+	}
+	return rule.retryAfter, true
+}
+
+func ruleFor(err error) (statusRule, bool) {
+	if err == nil {
+		return statusRule{}, false
+	}
+	for _, r := range statusRules {
+		if errors.Is(err, r.target) {
+			return r, true
+		}
+	}
+	return statusRule{}, false
+}
+
+func newProblem(status int, detail string) Problem {
+	return Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: detail}
+}

@@ -1,0 +1,74 @@
+// Package handlers is the HTTP API of the jobs service on gin: submitting,
+// reading, waiting for and cancelling jobs, with every error rendered as an
+// RFC 9457 problem. The same engine serves API Gateway (through the Lambda
+// proxy) and the local server; openapi.json describes it.
+package handlers
+
+import (
+	"context"
+	_ "embed"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/asyncjobs/asyncjobs/errorhandling"
+	"github.com/asyncjobs/asyncjobs/jobs"
+)
+
+// DefaultMaxBodyBytes is the request body limit when Config leaves it at 0.
+const DefaultMaxBodyBytes = 64 << 10
+
+//go:embed openapi.json
+var openAPI []byte
+
+// Service is what the handlers need of jobs.Service.
+type Service interface {
+	Submit(ctx context.Context, req jobs.SubmitRequest) (job jobs.Job, replayed bool, err error)
+	Get(ctx context.Context, id string) (jobs.Job, error)
+	Cancel(ctx context.Context, id string) (jobs.Job, error)
+	Wait(ctx context.Context, id string, d time.Duration) (jobs.Job, error)
+}
+
+var _ Service = (*jobs.Service)(nil)
+
+// Config is what New needs.
+type Config struct {
+	Service      Service
+	Logger       *slog.Logger // nil discards the logs
+	MaxBodyBytes int64        // 0 means DefaultMaxBodyBytes
+}
+
+// New returns the gin engine serving the API.
+func New(cfg Config) *gin.Engine {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	// Debug mode prints every route to stdout; requests are logged with slog.
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	e.HandleMethodNotAllowed = true
+	e.RedirectTrailingSlash = false
+	e.Use(logRequests(cfg.Logger), renderErrors(cfg.Logger), recoverPanics())
+	e.NoRoute(func(c *gin.Context) { _ = c.Error(errorhandling.ErrRouteNotFound) })
+	e.NoMethod(func(c *gin.Context) { _ = c.Error(errorhandling.ErrMethodNotAllowed) })
+
+	h := &jobHandlers{svc: cfg.Service, logger: cfg.Logger, maxBody: cfg.MaxBodyBytes}
+	e.POST("/jobs", h.submit)
+	e.GET("/jobs/:id", h.get)
+	e.DELETE("/jobs/:id", h.cancel)
+	e.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	e.GET("/openapi.json", func(c *gin.Context) { c.Data(http.StatusOK, "application/json", openAPI) })
+	return e
+}
+
+// jobHandlers serve the /jobs routes.
+type jobHandlers struct {
+	svc     Service
+	logger  *slog.Logger
+	maxBody int64
+}

@@ -1,0 +1,77 @@
+package handlers
+
+import (
+	"net/http"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/asyncjobs/asyncjobs/jobs"
+)
+
+// jobID matches what can be a job id: a valid AppSync channel segment.
+var jobID = regexp.MustCompile(`^[A-Za-z0-9-]{1,50}$`)
+
+// get answers GET /jobs/:id, waiting up to ?wait=N seconds for the job to finish.
+func (h *jobHandlers) get(c *gin.Context) {
+	id := c.Param("id")
+	if !jobID.MatchString(id) {
+		_ = c.Error(jobs.ErrNotFound)
+		return
+	}
+	wait, err := waitQuery(c)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	var job jobs.Job
+	if wait > 0 {
+		job, err = h.svc.Wait(c.Request.Context(), id, wait)
+	} else {
+		job, err = h.svc.Get(c.Request.Context(), id)
+	}
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	if !job.Status.Terminal() {
+		c.Header("Retry-After", "1")
+	}
+	c.JSON(http.StatusOK, JobFrom(job))
+}
+
+// cancel answers DELETE /jobs/:id.
+func (h *jobHandlers) cancel(c *gin.Context) {
+	id := c.Param("id")
+	if !jobID.MatchString(id) {
+		_ = c.Error(jobs.ErrNotFound)
+		return
+	}
+	job, err := h.svc.Cancel(c.Request.Context(), id)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	c.JSON(http.StatusOK, JobFrom(job))
+}
+
+// waitQuery reads the optional ?wait=N, whole seconds from 0 to jobs.MaxWait.
+func waitQuery(c *gin.Context) (time.Duration, error) {
+	raw, ok := c.GetQuery("wait")
+	if !ok {
+		return 0, nil
+	}
+	maxSeconds := int(jobs.MaxWait / time.Second)
+	n, err := strconv.Atoi(raw)
+	switch {
+	case err != nil:
+		return 0, fieldError("wait", "type", "an integer", "wait must be an integer number of seconds")
+	case n < 0:
+		return 0, fieldError("wait", "min", "0", "wait must be at least 0")
+	case n > maxSeconds:
+		return 0, fieldError("wait", "max", strconv.Itoa(maxSeconds), "wait must be at most "+strconv.Itoa(maxSeconds))
+	}
+	return time.Duration(n) * time.Second, nil
+}

@@ -1,0 +1,91 @@
+package handlers
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/asyncjobs/asyncjobs/errorhandling"
+)
+
+// problemType is the media type of every error response.
+const problemType = "application/problem+json"
+
+// logRequests logs every request once it has been answered.
+func logRequests(logger *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		logger.LogAttrs(c.Request.Context(), slog.LevelInfo, "request",
+			slog.String("method", c.Request.Method),
+			slog.String("path", c.Request.URL.Path),
+			slog.Int("status", c.Writer.Status()),
+			slog.Duration("duration", time.Since(start)),
+			slog.Int("bytes", max(c.Writer.Size(), 0)),
+			slog.String("ip", clientIP(c.Request)),
+		)
+	}
+}
+
+// clientIP is the address of the peer without its port. The Lambda proxy
+// gives the bare source IP, which gin's ClientIP cannot read; forwarding
+// headers are not trusted.
+func clientIP(r *http.Request) string {
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
+	}
+	return r.RemoteAddr
+}
+
+// renderErrors answers with the problem for the last error a handler
+// recorded with c.Error. Server errors are logged with the real error, which
+// the client never sees.
+func renderErrors(logger *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		c.Next()
+		last := c.Errors.Last()
+		if last == nil {
+			return
+		}
+		p := errorhandling.ProblemFor(last.Err)
+		if p.Status >= http.StatusInternalServerError {
+			logger.ErrorContext(c.Request.Context(), "request failed",
+				"method", c.Request.Method, "path", c.Request.URL.Path, "status", p.Status, "err", last.Err)
+		}
+		if c.Writer.Written() {
+			return
+		}
+		p.Instance = c.Request.URL.Path
+		if seconds, ok := errorhandling.RetryAfter(last.Err); ok {
+			c.Header("Retry-After", strconv.Itoa(seconds))
+		}
+		c.Header("Content-Type", problemType)
+		c.Status(p.Status)
+		_ = json.NewEncoder(c.Writer).Encode(p) // a failed write means the client has gone
+	}
+}
+
+// recoverPanics turns a panic in a handler into an error for renderErrors.
+func recoverPanics() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		defer func() {
+			r := recover()
+			if r == nil {
+				return
+			}
+			if r == http.ErrAbortHandler {
+				panic(r)
+			}
+			c.Abort()
+			_ = c.Error(fmt.Errorf("panic: %v\n%s", r, debug.Stack()))
+		}()
+		c.Next()
+	}
+}
