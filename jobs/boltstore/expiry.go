@@ -1,0 +1,98 @@
+package boltstore
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/asyncjobs/asyncjobs/jobs"
+)
+
+// maxDeletesPerTx bounds the transactions of DeleteExpired, so that none holds
+// up the committer for long.
+const maxDeletesPerTx = 1000
+
+// DeleteExpired deletes every job whose ExpiresAt is at or before now, with its
+// index entries, and returns how many it deleted. It works in transactions of
+// at most 1000 deletions; when it fails, the count is of those committed.
+func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (int, error) {
+	total := 0
+	for {
+		if err := ctx.Err(); err != nil {
+			return total, fmt.Errorf("boltstore: delete expired jobs: %w", err)
+		}
+		n, more, err := s.deleteExpiredTx(now)
+		total += n
+		if err != nil || !more {
+			return total, err
+		}
+	}
+}
+
+// deleteExpiredTx deletes up to maxDeletesPerTx of the jobs that expire at or
+// before now in one transaction, and reports whether more are left.
+func (s *Store) deleteExpiredTx(now time.Time) (n int, more bool, err error) {
+	bound := expiryPrefix(now)
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		var expired [][]byte
+		c := tx.Bucket(bucketExpiry).Cursor()
+		for k, _ := c.First(); k != nil && bytes.Compare(k[:len(bound)], bound) <= 0; k, _ = c.Next() {
+			if len(expired) == maxDeletesPerTx {
+				more = true
+				break
+			}
+			expired = append(expired, bytes.Clone(k))
+		}
+		for _, k := range expired {
+			id := string(k[len(bound):])
+			changes, err := deleteChanges(tx, id)
+			if err != nil {
+				return fmt.Errorf("job %s: %w", id, err)
+			}
+			if len(changes) > 0 {
+				n++
+			}
+			// k is among the changes unless the entry is stale; deleting it
+			// either way keeps the sweep moving.
+			if err := apply(tx, append(changes, del(bucketExpiry, k))); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, false, translate(fmt.Errorf("boltstore: delete expired jobs: %w", err))
+	}
+	return n, more, nil
+}
+
+// RunSweeper deletes the expired jobs at once and then once per every, which
+// must be positive, until ctx is done, and logs what it did. Run it in its own
+// goroutine.
+func (s *Store) RunSweeper(ctx context.Context, every time.Duration, clock jobs.Clock, logger *slog.Logger) {
+	ticker := time.NewTicker(every)
+	defer ticker.Stop()
+	for {
+		n, err := s.DeleteExpired(ctx, clock.Now())
+		if n > 0 {
+			logger.InfoContext(ctx, "deleted expired jobs", "deleted", n)
+		}
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil:
+			logger.ErrorContext(ctx, "sweeping expired jobs failed", "err", err)
+		case n == 0:
+			logger.DebugContext(ctx, "no expired jobs to delete")
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		}
+	}
+}
