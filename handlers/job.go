@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/asyncjobs/asyncjobs/jobs"
+	"github.com/asyncjobs/asyncjobs/jobs/jobjson"
 )
 
 // jobID matches what can be a job id: a valid AppSync channel segment.
@@ -39,7 +40,7 @@ func (h *jobHandlers) get(c *gin.Context) {
 	if !job.Status.Terminal() {
 		c.Header("Retry-After", "1")
 	}
-	c.JSON(http.StatusOK, JobFrom(job))
+	c.JSON(http.StatusOK, jobjson.From(job))
 }
 
 // cancel answers DELETE /jobs/:id.
@@ -54,7 +55,7 @@ func (h *jobHandlers) cancel(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	c.JSON(http.StatusOK, JobFrom(job))
+	c.JSON(http.StatusOK, jobjson.From(job))
 }
 
 // waitQuery reads the optional ?wait=N, whole seconds from 0 to jobs.MaxWait.

@@ -18,6 +18,7 @@ import (
 
 	"github.com/asyncjobs/asyncjobs/errorhandling"
 	"github.com/asyncjobs/asyncjobs/jobs"
+	"github.com/asyncjobs/asyncjobs/jobs/jobjson"
 )
 
 // seedType is the job type of a body without a "type" member: the reference
@@ -56,11 +57,11 @@ func (h *jobHandlers) submit(c *gin.Context) {
 		}
 	}
 	if job.Status.Terminal() {
-		c.JSON(http.StatusOK, JobFrom(job))
+		c.JSON(http.StatusOK, jobjson.From(job))
 		return
 	}
 	c.Header("Retry-After", "1")
-	c.JSON(http.StatusAccepted, JobFrom(job))
+	c.JSON(http.StatusAccepted, jobjson.From(job))
 }
 
 // submitRequest reads the request of POST /jobs: its JSON body, of at most

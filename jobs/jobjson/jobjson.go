@@ -1,7 +1,10 @@
-package handlers
+// Package jobjson is the JSON form of a job that clients see: in responses of
+// the HTTP API and as events on push channels.
+package jobjson
 
 import (
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/asyncjobs/asyncjobs/jobs"
@@ -29,8 +32,8 @@ type Job struct {
 	ExpiresAt  string          `json:"expiresAt"`
 }
 
-// JobFrom converts a domain job into its JSON form.
-func JobFrom(j jobs.Job) Job {
+// From converts a domain job into its JSON form.
+func From(j jobs.Job) Job {
 	out := Job{
 		ID:         j.ID,
 		Type:       j.Type,
@@ -50,6 +53,32 @@ func JobFrom(j jobs.Job) Job {
 		out.Error = j.Error
 	}
 	return out
+}
+
+// Domain converts the JSON form back into a domain job, as far as it goes:
+// the idempotency key and request hash are not in it.
+func (j Job) Domain() (jobs.Job, error) {
+	out := jobs.Job{
+		ID: j.ID, Type: j.Type, Status: j.Status, Parameters: j.Parameters, Results: j.Results,
+		Error: j.Error, Progress: j.Progress, Attempts: j.Attempts, Seq: j.Seq,
+	}
+	for _, f := range []struct {
+		dst *time.Time
+		src string
+	}{
+		{&out.CreatedAt, j.CreatedAt}, {&out.UpdatedAt, j.UpdatedAt}, {&out.StartedAt, j.StartedAt},
+		{&out.FinishedAt, j.FinishedAt}, {&out.ExpiresAt, j.ExpiresAt},
+	} {
+		if f.src == "" {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339Nano, f.src)
+		if err != nil {
+			return jobs.Job{}, fmt.Errorf("jobjson: job %s: %w", j.ID, err)
+		}
+		*f.dst = t
+	}
+	return out, nil
 }
 
 // timestamp formats t for the API; the zero time is the empty string.

@@ -1,4 +1,4 @@
-package handlers
+package jobjson
 
 import (
 	"encoding/json"
@@ -8,7 +8,10 @@ import (
 	"github.com/asyncjobs/asyncjobs/jobs"
 )
 
-func TestJobFrom(t *testing.T) {
+// epoch is the fixed time of every test job.
+var epoch = time.Date(2025, 1, 2, 3, 4, 5, 678_000_000, time.UTC)
+
+func TestFrom(t *testing.T) {
 	t.Parallel()
 	paris := time.FixedZone("CET", 3600)
 	failure := &jobs.ErrorInfo{Type: "Error", Message: "too long", Condition: jobs.ConditionRetriesExhausted}
@@ -50,7 +53,7 @@ func TestJobFrom(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := json.Marshal(JobFrom(tt.job))
+			got, err := json.Marshal(From(tt.job))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -58,5 +61,23 @@ func TestJobFrom(t *testing.T) {
 				t.Errorf("got  %s\nwant %s", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestDomainReadsWhatFromWrote(t *testing.T) {
+	t.Parallel()
+	j := jobs.Job{ID: "a-3", Type: "order", Status: jobs.StatusRunning, Parameters: json.RawMessage(`{"orderId":"o"}`),
+		Progress: &jobs.Progress{Step: "PAID", Current: 1, Total: 4}, Attempts: 1,
+		CreatedAt: epoch, UpdatedAt: epoch, StartedAt: epoch, ExpiresAt: epoch.Add(time.Hour), Seq: 3}
+	got, err := From(j).Domain()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ID != j.ID || got.Status != j.Status || got.Seq != j.Seq || *got.Progress != *j.Progress ||
+		!got.StartedAt.Equal(j.StartedAt) || !got.FinishedAt.IsZero() || !got.ExpiresAt.Equal(j.ExpiresAt) {
+		t.Fatalf("round trip: %+v, want %+v", got, j)
+	}
+	if _, err := (Job{ID: "x", CreatedAt: "yesterday"}).Domain(); err == nil {
+		t.Fatal("a malformed time was accepted")
 	}
 }

@@ -1,0 +1,61 @@
+// Package push publishes job changes to AppSync Events channels: the event
+// shape, the channel names and rules, the Publisher port that the AppSync
+// client and jobsd's local endpoint implement, and a Notifier that publishes
+// in the background so that a job never waits for its subscribers.
+package push
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// Limits of AppSync Events.
+const (
+	MaxEventsPerPublish = 5
+	MaxEventBytes       = 240 * 1024
+	MaxSubscriptions    = 200 // per connection
+)
+
+// DefaultNamespace is the channel namespace of job events.
+const DefaultNamespace = "jobs"
+
+// Publisher sends events, each one JSON document, to a channel.
+type Publisher interface {
+	Publish(ctx context.Context, channel string, events []json.RawMessage) error
+}
+
+// segment is one channel segment: 1 to 50 of [A-Za-z0-9-], not starting or ending with "-".
+const segment = `[A-Za-z0-9](?:[A-Za-z0-9-]{0,48}[A-Za-z0-9])?`
+
+var channelPattern = regexp.MustCompile(`^/?` + segment + `(?:/` + segment + `){0,4}/?$`)
+
+// NormalizeChannel checks a channel name against AppSync's rules and returns
+// it with one leading slash and no trailing one. With wildcard, a last
+// segment "*" is allowed, as on subscribe.
+func NormalizeChannel(channel string, wildcard bool) (string, error) {
+	c := channel
+	if wildcard {
+		if base, ok := strings.CutSuffix(strings.TrimSuffix(c, "/"), "/*"); ok {
+			if !channelPattern.MatchString(base) || strings.Count(strings.Trim(base, "/"), "/") >= 4 {
+				return "", fmt.Errorf("channel %q is not valid: a wildcard may only follow 1 to 4 segments", channel)
+			}
+			return "/" + strings.Trim(base, "/") + "/*", nil
+		}
+	}
+	if !channelPattern.MatchString(c) {
+		return "", fmt.Errorf("channel %q is not valid: 1 to 5 segments of 1 to 50 letters, digits or '-' (not at either end), separated by '/'", channel)
+	}
+	return "/" + strings.Trim(c, "/"), nil
+}
+
+// Namespace is the first segment of a normalised channel.
+func Namespace(channel string) string {
+	ns, _, _ := strings.Cut(strings.TrimPrefix(channel, "/"), "/")
+	return ns
+}
+
+// JobChannel is the channel of one job's events.
+func JobChannel(namespace, jobID string) string { return "/" + namespace + "/" + jobID }
