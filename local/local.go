@@ -23,6 +23,7 @@ import (
 	"github.com/asyncjobs/asyncjobs/jobs/boltstore"
 	"github.com/asyncjobs/asyncjobs/jobs/jobtypes"
 	"github.com/asyncjobs/asyncjobs/jobs/localinvoker"
+	"github.com/asyncjobs/asyncjobs/push"
 )
 
 // The local account and the names jobsd gives its parts in failure records.
@@ -36,6 +37,9 @@ const (
 // Config is everything jobsd can be told.
 type Config struct {
 	Addr            string        // where the HTTP API listens
+	EventsAddr      string        // where the AppSync-Events-compatible endpoint listens (HTTPS and WSS)
+	EventsAPIKey    string        // the API key the events endpoint accepts
+	EventsNamespace string        // the channel namespace of job events
 	DataDir         string        // where the store and the archive live
 	Region          string        // the AWS region that records and ARNs name
 	Retention       time.Duration // how long jobs are kept
@@ -60,6 +64,8 @@ type System struct {
 	invoker  *localinvoker.Invoker
 	server   *http.Server
 	listener net.Listener
+	events   *eventsEndpoint
+	pusher   *push.Notifier
 	stop     context.CancelFunc // at shutdown: ends the sweeper, the re-drive and waiting requests
 	served   chan error
 }
@@ -70,7 +76,7 @@ func Start(cfg Config) (sys *System, err error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &System{cfg: cfg, store: store, archive: archive, served: make(chan error, 1)}
+	s := &System{cfg: cfg, store: store, archive: archive, served: make(chan error, 2)}
 	defer func() {
 		if err != nil {
 			s.closeData()
@@ -80,8 +86,13 @@ func Start(cfg Config) (sys *System, err error) {
 	if err != nil {
 		return nil, err
 	}
+	s.events, err = startEvents(cfg, s.served)
+	if err != nil {
+		return nil, err
+	}
+	s.pusher = push.NewNotifier(push.NotifierConfig{Publisher: s.events.server, Namespace: cfg.EventsNamespace, Logger: cfg.Logger})
 	hub := jobs.NewHub()
-	notifier := jobs.Notifiers{hub, logNotifier{cfg.Logger}}
+	notifier := jobs.Notifiers{hub, s.pusher, logNotifier{cfg.Logger}}
 	processor, err := s.functions(types, hub, notifier)
 	if err != nil {
 		return nil, err
@@ -94,6 +105,7 @@ func Start(cfg Config) (sys *System, err error) {
 	s.listener, err = net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		s.invoker.Close(context.Background())
+		s.events.close(context.Background())
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	ctx, stop := context.WithCancel(context.Background())
@@ -166,6 +178,13 @@ func (s *System) redrive(ctx context.Context, ji localinvoker.JobInvoker) {
 // Addr is the address the API listens on.
 func (s *System) Addr() string { return s.listener.Addr().String() }
 
+// EventsAddr is the address the events endpoint listens on.
+func (s *System) EventsAddr() string { return s.events.listener.Addr().String() }
+
+// CAFile is the certificate of the local CA that clients of the events
+// endpoint must trust.
+func (s *System) CAFile() string { return s.events.caFile }
+
 // Done reports the HTTP server's end: an error if it failed while serving.
 func (s *System) Done() <-chan error { return s.served }
 
@@ -180,7 +199,11 @@ func (s *System) Shutdown(ctx context.Context) error {
 		httpErr = fmt.Errorf("stop the API: %w", httpErr)
 	}
 	invErr := s.invoker.Close(ctx)
-	return errors.Join(httpErr, invErr, s.closeData())
+	pushErr := s.pusher.Close(ctx)
+	if pushErr != nil {
+		pushErr = fmt.Errorf("publish the last job events: %w", pushErr)
+	}
+	return errors.Join(httpErr, invErr, pushErr, s.events.close(ctx), s.closeData())
 }
 
 func (s *System) closeData() error {

@@ -23,6 +23,7 @@ import (
 func config(dataDir string) local.Config {
 	return local.Config{
 		Addr: "127.0.0.1:0", DataDir: dataDir, Region: "us-east-1",
+		EventsAddr: "127.0.0.1:0", EventsAPIKey: "da2-test", EventsNamespace: "jobs",
 		Retention: time.Hour, SweepEvery: time.Minute,
 		Workers: 4, QueueSize: 100, MaxRetries: 0, RetryDelay: time.Millisecond, MaxEventAge: time.Hour,
 		MaxBodyBytes: 64 << 10, ShutdownTimeout: 5 * time.Second,

@@ -13,7 +13,11 @@ import (
 	"github.com/asyncjobs/asyncjobs/jobs"
 	"github.com/asyncjobs/asyncjobs/jobs/jobtypes"
 	"github.com/asyncjobs/asyncjobs/local"
+	"github.com/asyncjobs/asyncjobs/push"
 )
+
+// DevEventsAPIKey is the events endpoint's API key unless one is configured.
+const DevEventsAPIKey = "da2-asyncjobslocaldevelopment0"
 
 // serveConfig reads the flags and their environment twins.
 func serveConfig(args []string, stderr io.Writer) (local.Config, *slog.Logger, error) {
@@ -35,6 +39,9 @@ func serveConfig(args []string, stderr io.Writer) (local.Config, *slog.Logger, e
 	}
 	var logLevel, logFormat string
 	str(&cfg.Addr, "addr", "JOBS_ADDR", "127.0.0.1:8080", "where the HTTP API listens")
+	str(&cfg.EventsAddr, "events-addr", "JOBS_EVENTS_ADDR", "127.0.0.1:8443", "where the AppSync-Events-compatible endpoint listens (HTTPS and WSS on one port)")
+	str(&cfg.EventsAPIKey, "events-api-key", "JOBS_EVENTS_API_KEY", DevEventsAPIKey, "the API key of the events endpoint")
+	str(&cfg.EventsNamespace, "events-namespace", "JOBS_EVENTS_NAMESPACE", push.DefaultNamespace, "the channel namespace of job events")
 	str(&cfg.DataDir, "data-dir", "JOBS_DATA_DIR", "./data", "where jobs and archived failures are kept")
 	str(&cfg.Region, "region", "JOBS_REGION", "us-east-1", "the AWS region that failure records name")
 	dur(&cfg.Retention, "retention", "JOBS_RETENTION", 7*24*time.Hour, "how long a job is kept after it is created")
@@ -101,6 +108,10 @@ func validate(cfg local.Config) error {
 		}
 	}
 	check(cfg.DataDir != "", "--data-dir must not be empty")
+	check(cfg.EventsAPIKey != "", "--events-api-key must not be empty")
+	if _, err := push.NormalizeChannel(cfg.EventsNamespace, false); err != nil || strings.Contains(strings.Trim(cfg.EventsNamespace, "/"), "/") {
+		problems = append(problems, "--events-namespace must be one channel segment: 1 to 50 letters, digits or '-'")
+	}
 	check(cfg.Retention > 0, "--retention must be positive")
 	check(cfg.SweepEvery > 0, "--sweep-every must be positive")
 	check(cfg.Workers >= 1, "--workers must be at least 1")

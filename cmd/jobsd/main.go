@@ -43,7 +43,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	printEndpoints(stdout, sys.Addr(), cfg.DataDir)
+	printEndpoints(stdout, sys, cfg)
 
 	signals := make(chan os.Signal, 1)
 	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM)
@@ -62,16 +62,21 @@ func run(args []string, stdout, stderr io.Writer) error {
 	return served
 }
 
-func printEndpoints(w io.Writer, addr, dataDir string) {
-	base := "http://" + addr
+func printEndpoints(w io.Writer, sys *local.System, cfg local.Config) {
+	base := "http://" + sys.Addr()
+	events := "https://" + sys.EventsAddr() + "/event"
 	fmt.Fprintf(w, `jobsd is running
-  API      %[1]s/jobs        POST a job, GET or DELETE /jobs/{id}
-  OpenAPI  %[1]s/openapi.json
-  Health   %[1]s/healthz
-  Data     %[2]s
+  API       %[1]s/jobs        POST a job, GET or DELETE /jobs/{id}
+  OpenAPI   %[1]s/openapi.json
+  Health    %[1]s/healthz
+  Events    %[2]s   (AppSync Events: HTTP publish)
+  Realtime  wss://%[3]s/event/realtime   (subscribe to /%[4]s/{id} or /%[4]s/*)
+  API key   %[5]s
+  CA        %[6]s   (trust it: NODE_EXTRA_CA_CERTS, or your browser's certificate settings)
+  Data      %[7]s
 Try:
   curl -i -X POST %[1]s/jobs -H 'content-type: application/json' -d '{"seconds":1}'
-`, base, dataDir)
+`, base, events, sys.EventsAddr(), cfg.EventsNamespace, cfg.EventsAPIKey, sys.CAFile(), cfg.DataDir)
 }
 
 func replay(args []string, stdout, stderr io.Writer) error {

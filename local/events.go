@@ -1,0 +1,68 @@
+package local
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/asyncjobs/asyncjobs/push/localevents"
+)
+
+// eventsEndpoint is the AppSync-Events-compatible endpoint: HTTPS publish and
+// WSS realtime on one port, with a certificate from the local CA.
+type eventsEndpoint struct {
+	server   *localevents.Server
+	http     *http.Server
+	listener net.Listener
+	caFile   string
+}
+
+// startEvents creates the local CA and certificate on first run and serves
+// the endpoint; a serving failure is sent to served.
+func startEvents(cfg Config, served chan<- error) (*eventsEndpoint, error) {
+	certFile, keyFile, caFile, err := localevents.EnsureTLS(filepath.Join(cfg.DataDir, "tls"))
+	if err != nil {
+		return nil, fmt.Errorf("prepare the events endpoint's certificates: %w", err)
+	}
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("load the events endpoint's certificate: %w", err)
+	}
+	listener, err := net.Listen("tcp", cfg.EventsAddr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s for events: %w", cfg.EventsAddr, err)
+	}
+	server := localevents.New(localevents.Config{
+		APIKeys: []string{cfg.EventsAPIKey}, Namespaces: []string{cfg.EventsNamespace}, Logger: cfg.Logger,
+	})
+	e := &eventsEndpoint{
+		server:   server,
+		listener: listener,
+		caFile:   caFile,
+		http: &http.Server{
+			Handler:           server.Handler(),
+			TLSConfig:         &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
+			ReadHeaderTimeout: 10 * time.Second,
+		},
+	}
+	go func() {
+		if err := e.http.ServeTLS(listener, "", ""); !errors.Is(err, http.ErrServerClosed) {
+			served <- fmt.Errorf("events endpoint: %w", err)
+		}
+	}()
+	return e, nil
+}
+
+// close ends every WebSocket connection and stops serving.
+func (e *eventsEndpoint) close(ctx context.Context) error {
+	e.server.Close()
+	if err := e.http.Shutdown(ctx); err != nil {
+		return fmt.Errorf("stop the events endpoint: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,136 @@
+package localevents
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/asyncjobs/asyncjobs/push"
+)
+
+// subscription is one subscribe of one connection.
+type subscription struct {
+	c       *conn
+	id      string
+	channel string // normalised; may end in "/*"
+}
+
+type subscriptionSet map[*subscription]struct{}
+
+// broker indexes subscriptions by channel and fans events out to them. One
+// mutex serialises publishes with each other and with (un)subscribes, so
+// events reach every subscriber in publish order, subscribe_success comes
+// before the subscription's first data message, and no data message follows
+// unsubscribe_success. Everything done under the mutex is non-blocking.
+type broker struct {
+	mu        sync.Mutex
+	exact     map[string]subscriptionSet // by channel
+	wildcard  map[string]subscriptionSet // by the channel before "/*"
+	count     int                        // subscriptions
+	delivered uint64                     // data messages queued
+}
+
+func newBroker() broker {
+	return broker{exact: map[string]subscriptionSet{}, wildcard: map[string]subscriptionSet{}}
+}
+
+// index returns the map and key under which a subscription to channel is kept.
+func (b *broker) index(channel string) (map[string]subscriptionSet, string) {
+	if base, ok := strings.CutSuffix(channel, "/*"); ok {
+		return b.wildcard, base
+	}
+	return b.exact, channel
+}
+
+// subscribe adds a subscription of c and queues subscribe_success.
+func (b *broker) subscribe(c *conn, id, channel string) *apiError {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if _, dup := c.subs[id]; dup {
+		return &apiError{ErrorType: errDuplicatedOperation, Message: fmt.Sprintf("subscription id %q is already in use on this connection", id)}
+	}
+	if len(c.subs) >= push.MaxSubscriptions {
+		return &apiError{ErrorType: errMaxSubscriptions, Message: fmt.Sprintf("a connection may have at most %d subscriptions", push.MaxSubscriptions)}
+	}
+	sub := &subscription{c: c, id: id, channel: channel}
+	c.subs[id] = sub
+	m, key := b.index(channel)
+	if m[key] == nil {
+		m[key] = subscriptionSet{}
+	}
+	m[key][sub] = struct{}{}
+	b.count++
+	c.send(encode(outbound{Type: "subscribe_success", ID: id}))
+	return nil
+}
+
+// unsubscribe removes a subscription of c and queues unsubscribe_success.
+func (b *broker) unsubscribe(c *conn, id string) *apiError {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	sub, ok := c.subs[id]
+	if !ok {
+		return &apiError{ErrorType: errUnknownOperation, Message: fmt.Sprintf("no subscription with id %q on this connection", id)}
+	}
+	b.removeLocked(sub)
+	c.send(encode(outbound{Type: "unsubscribe_success", ID: id}))
+	return nil
+}
+
+// removeConn removes every subscription of c.
+func (b *broker) removeConn(c *conn) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, sub := range c.subs {
+		b.removeLocked(sub)
+	}
+}
+
+func (b *broker) removeLocked(sub *subscription) {
+	delete(sub.c.subs, sub.id)
+	m, key := b.index(sub.channel)
+	delete(m[key], sub)
+	if len(m[key]) == 0 {
+		delete(m, key)
+	}
+	b.count--
+}
+
+// publish queues one data message per event and matching subscription.
+// events are JSON strings; channel is normalised and has no wildcard.
+func (b *broker) publish(channel string, events [][]byte) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	subs := b.matchLocked(channel)
+	for _, ev := range events {
+		for _, sub := range subs {
+			if sub.c.send(dataMessage(sub.id, ev)) {
+				b.delivered++
+			}
+		}
+	}
+}
+
+// matchLocked returns the subscriptions to channel itself and the wildcard
+// subscriptions to any of its ancestors: "/ns/*" matches "/ns/a" and
+// "/ns/a/b" but not "/ns".
+func (b *broker) matchLocked(channel string) []*subscription {
+	var subs []*subscription
+	for sub := range b.exact[channel] {
+		subs = append(subs, sub)
+	}
+	for i := 1; i < len(channel); i++ {
+		if channel[i] == '/' {
+			for sub := range b.wildcard[channel[:i]] {
+				subs = append(subs, sub)
+			}
+		}
+	}
+	return subs
+}
+
+func (b *broker) counts() (subscriptions int, delivered uint64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.count, b.delivered
+}

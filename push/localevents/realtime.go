@@ -1,0 +1,236 @@
+package localevents
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+const (
+	// wsProtocol is the subprotocol a client must offer and the server selects.
+	wsProtocol = "aws-appsync-event-ws"
+	// authGrace bounds how long an unauthorised connection waits for the
+	// client's first message before it is sent connection_error anyway.
+	authGrace = time.Second
+	// writeTimeout bounds one WebSocket write; a client that takes longer
+	// to take a message is treated as a slow consumer.
+	writeTimeout = 10 * time.Second
+)
+
+// serveRealtime upgrades GET /event/realtime to a WebSocket connection.
+func (s *Server) serveRealtime(w http.ResponseWriter, r *http.Request) {
+	protocols := offeredProtocols(r.Header)
+	if !slices.Contains(protocols, wsProtocol) {
+		writeError(w, http.StatusBadRequest, badRequest("the WebSocket subprotocol %q must be offered", wsProtocol))
+		return
+	}
+	if !s.enter() {
+		writeError(w, http.StatusServiceUnavailable, &apiError{ErrorType: "ServiceUnavailableException", Message: "the server is shutting down"})
+		return
+	}
+	defer s.wg.Done()
+	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+		Subprotocols: []string{wsProtocol},
+		// Any origin may connect, as with AppSync: the API key, not a
+		// cookie, authorises the connection, so cross-site requests gain nothing.
+		InsecureSkipVerify: true,
+	})
+	if err != nil {
+		s.log.Debug("localevents: upgrade failed", "remote", r.RemoteAddr, "err", err)
+		return
+	}
+	ws.SetReadLimit(maxRequestBytes)
+	if !s.validKey(upgradeAPIKey(protocols, r.Header)) {
+		s.log.Info("localevents: unauthorised connection", "remote", r.RemoteAddr)
+		s.refuse(ws)
+		return
+	}
+	c := newConn(s, ws, r.RemoteAddr)
+	if !s.register(c) {
+		c.closeGoingAway()
+		return
+	}
+	defer s.unregister(c)
+	s.log.Debug("localevents: connection opened", "remote", c.remote)
+	c.run()
+	s.log.Debug("localevents: connection closed", "remote", c.remote)
+}
+
+// offeredProtocols lists the subprotocols of a WebSocket upgrade request.
+func offeredProtocols(h http.Header) []string {
+	var protocols []string
+	for _, v := range h.Values("Sec-WebSocket-Protocol") {
+		for p := range strings.SplitSeq(v, ",") {
+			protocols = append(protocols, strings.TrimSpace(p))
+		}
+	}
+	return protocols
+}
+
+// upgradeAPIKey takes the API key from the "header-<base64url JSON>"
+// subprotocol (Amplify), or else from the x-api-key header of the upgrade
+// request (the Swift and Kotlin clients).
+func upgradeAPIKey(protocols []string, h http.Header) string {
+	for _, p := range protocols {
+		encoded, ok := strings.CutPrefix(p, "header-")
+		if !ok {
+			continue
+		}
+		raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(encoded, "="))
+		if err != nil {
+			return ""
+		}
+		var auth map[string]any
+		if json.Unmarshal(raw, &auth) != nil {
+			return ""
+		}
+		if key, ok := apiKey(auth); ok {
+			return key
+		}
+	}
+	return h.Get("x-api-key")
+}
+
+// refuse answers a connection without a valid API key. The upgrade is
+// accepted and the client is sent connection_error (UnauthorizedException,
+// code 401) and then closed: Amplify reports that as UnauthorizedException
+// and does not retry, whereas a refused upgrade looks like a network error
+// that it retries for ever. The error is sent in reply to the client's first
+// message (Amplify's connection_init), or after authGrace if none comes,
+// because Amplify listens for it only once it has sent connection_init and
+// may lose a message that arrives earlier.
+func (s *Server) refuse(ws *websocket.Conn) {
+	first := make(chan struct{})
+	go func() {
+		defer close(first)
+		_, _, _ = ws.Read(context.Background()) // ends when ws is closed below
+	}()
+	grace := time.NewTimer(authGrace)
+	defer grace.Stop()
+	select {
+	case <-first:
+	case <-grace.C:
+	case <-s.done:
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+	defer cancel()
+	e := unauthorized()
+	e.ErrorCode = http.StatusUnauthorized
+	_ = ws.Write(ctx, websocket.MessageText, errorMessage("connection_error", "", e))
+	_ = ws.Close(websocket.StatusPolicyViolation, "unauthorized")
+	<-first
+}
+
+// conn is one authorised WebSocket connection. A reader goroutine (the
+// HTTP handler's) handles client messages; a writer goroutine writes the
+// outbound queue and the keep-alives.
+type conn struct {
+	s      *Server
+	ws     *websocket.Conn
+	remote string
+	ctx    context.Context // cancelled when the connection ends
+	cancel context.CancelCauseFunc
+	out    chan []byte
+	acked  chan struct{} // closed once connection_ack is queued
+	once   sync.Once     // guards the slow-consumer drop
+
+	ackQueued bool                     // reader goroutine only
+	subs      map[string]*subscription // by id; guarded by s.broker.mu
+}
+
+func newConn(s *Server, ws *websocket.Conn, remote string) *conn {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	return &conn{
+		s: s, ws: ws, remote: remote, ctx: ctx, cancel: cancel,
+		out:   make(chan []byte, s.cfg.SendQueue),
+		acked: make(chan struct{}),
+		subs:  map[string]*subscription{},
+	}
+}
+
+// run serves the connection until it ends, then drops its subscriptions.
+func (c *conn) run() {
+	var wg sync.WaitGroup
+	wg.Go(c.writeLoop)
+	c.readLoop()
+	c.cancel(nil)
+	wg.Wait()
+	c.s.broker.removeConn(c)
+	_ = c.ws.CloseNow()
+}
+
+func (c *conn) readLoop() {
+	for {
+		_, data, err := c.ws.Read(c.ctx)
+		if err != nil {
+			c.s.log.Debug("localevents: read ended", "remote", c.remote, "err", err, "cause", context.Cause(c.ctx))
+			return
+		}
+		c.handle(data)
+	}
+}
+
+func (c *conn) writeLoop() {
+	ka := time.NewTicker(c.s.cfg.KeepAlive)
+	ka.Stop() // started by the ack
+	defer ka.Stop()
+	acked := c.acked
+	for {
+		var msg []byte
+		select {
+		case <-c.ctx.Done():
+			return
+		case <-acked:
+			ka.Reset(c.s.cfg.KeepAlive)
+			acked = nil
+			continue
+		case <-ka.C:
+			msg = kaMessage
+		case msg = <-c.out:
+		}
+		if err := c.write(msg); err != nil {
+			c.cancel(err)
+			return
+		}
+	}
+}
+
+func (c *conn) write(msg []byte) error {
+	ctx, cancel := context.WithTimeout(c.ctx, writeTimeout)
+	defer cancel()
+	return c.ws.Write(ctx, websocket.MessageText, msg)
+}
+
+var errSlowConsumer = errors.New("slow consumer: outbound queue full")
+
+// send queues msg without blocking. If the queue is full the client is a
+// slow consumer: the connection is dropped and send reports false.
+func (c *conn) send(msg []byte) bool {
+	select {
+	case c.out <- msg:
+		return true
+	default:
+		c.once.Do(func() {
+			if c.ctx.Err() != nil {
+				return // already ending: its writer has stopped draining the queue
+			}
+			c.s.dropped.Add(1)
+			c.s.log.Warn("localevents: dropping slow consumer", "remote", c.remote, "queue", cap(c.out))
+			c.cancel(errSlowConsumer)
+		})
+		return false
+	}
+}
+
+// closeGoingAway closes the connection with status 1001; run then returns.
+func (c *conn) closeGoingAway() {
+	_ = c.ws.Close(websocket.StatusGoingAway, "server closing")
+}

@@ -1,0 +1,288 @@
+package localevents
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/asyncjobs/asyncjobs/push"
+)
+
+var _ push.Publisher = (*Server)(nil)
+
+// Config configures a Server. Zero values take the defaults noted.
+type Config struct {
+	// APIKeys are the accepted values of x-api-key. With none, every request
+	// and connection is unauthorised.
+	APIKeys []string
+	// Namespaces are the channel namespaces that exist (default: push.DefaultNamespace).
+	Namespaces []string
+	// KeepAlive is the interval of "ka" messages after connection_ack (default 60s).
+	KeepAlive time.Duration
+	// ConnectionTimeout is announced to clients as connectionTimeoutMs (default 5m).
+	ConnectionTimeout time.Duration
+	// SendQueue is the number of outbound messages queued per connection
+	// before the connection is dropped as a slow consumer (default 256).
+	SendQueue int
+	// Logger receives diagnostics (default slog.Default()).
+	Logger *slog.Logger
+	// NewID returns event identifiers (default: a random UUID). It is
+	// called concurrently.
+	NewID func() string
+}
+
+// Server is a local AppSync Events endpoint. Create it with New.
+type Server struct {
+	cfg        Config
+	log        *slog.Logger
+	namespaces map[string]bool
+	ack        []byte // the connection_ack message
+	mux        *http.ServeMux
+	broker     broker
+	dropped    atomic.Uint64
+
+	mu     sync.Mutex
+	closed bool
+	done   chan struct{} // closed by Close
+	conns  map[*conn]struct{}
+	wg     sync.WaitGroup // one per WebSocket handler in progress
+}
+
+// Stats are counters of a Server.
+type Stats struct {
+	Connections          int    // open, authorised WebSocket connections
+	Subscriptions        int    // active subscriptions over all connections
+	EventsDelivered      uint64 // data messages queued to subscribers
+	SlowConsumersDropped uint64 // connections dropped because their queue was full
+}
+
+// New returns a Server for cfg.
+func New(cfg Config) *Server {
+	if cfg.KeepAlive <= 0 {
+		cfg.KeepAlive = 60 * time.Second
+	}
+	if cfg.ConnectionTimeout <= 0 {
+		cfg.ConnectionTimeout = 5 * time.Minute
+	}
+	if cfg.SendQueue <= 0 {
+		cfg.SendQueue = 256
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.NewID == nil {
+		cfg.NewID = uuid.NewString
+	}
+	if len(cfg.Namespaces) == 0 {
+		cfg.Namespaces = []string{push.DefaultNamespace}
+	}
+	s := &Server{
+		cfg:        cfg,
+		log:        cfg.Logger,
+		namespaces: make(map[string]bool, len(cfg.Namespaces)),
+		ack:        ackMessage(cfg.ConnectionTimeout.Milliseconds()),
+		mux:        http.NewServeMux(),
+		broker:     newBroker(),
+		done:       make(chan struct{}),
+		conns:      make(map[*conn]struct{}),
+	}
+	for _, ns := range cfg.Namespaces {
+		s.namespaces[ns] = true
+	}
+	s.mux.HandleFunc("POST /event", s.servePublish)
+	s.mux.HandleFunc("OPTIONS /event", servePreflight)
+	s.mux.HandleFunc("GET /event/realtime", s.serveRealtime)
+	return s
+}
+
+// Handler serves POST /event, OPTIONS /event and GET /event/realtime.
+func (s *Server) Handler() http.Handler { return s.mux }
+
+// Publish sends events, each one JSON document, to the subscribers of
+// channel. It checks the channel and AppSync's limits, never blocks on a
+// subscriber, and needs no authorisation: it is the in-process publisher.
+func (s *Server) Publish(_ context.Context, channel string, events []json.RawMessage) error {
+	ch, apiErr := s.channel(channel, false)
+	if apiErr != nil {
+		return fmt.Errorf("localevents: publish: %s", apiErr.Message)
+	}
+	if len(events) == 0 || len(events) > push.MaxEventsPerPublish {
+		return fmt.Errorf("localevents: publish to %s: %d events, want 1 to %d", ch, len(events), push.MaxEventsPerPublish)
+	}
+	quoted := make([][]byte, len(events))
+	for i, ev := range events {
+		if len(ev) > push.MaxEventBytes {
+			return fmt.Errorf("localevents: publish to %s: event %d is %d bytes, more than %d", ch, i, len(ev), push.MaxEventBytes)
+		}
+		if !json.Valid(ev) {
+			return fmt.Errorf("localevents: publish to %s: event %d is not valid JSON", ch, i)
+		}
+		quoted[i] = quote(string(ev))
+	}
+	s.broker.publish(ch, quoted)
+	return nil
+}
+
+// publishWire publishes the events of an HTTP or WebSocket publish request:
+// a JSON array of strings, each holding one JSON document. Events over the
+// size limit are reported in failed; the others are published.
+func (s *Server) publishWire(channel string, rawEvents json.RawMessage) (*publishResult, *apiError) {
+	ch, apiErr := s.channel(channel, false)
+	if apiErr != nil {
+		return nil, apiErr
+	}
+	var events []json.RawMessage
+	if err := json.Unmarshal(rawEvents, &events); err != nil || len(events) == 0 {
+		return nil, badRequest("events must be an array of 1 to %d strings", push.MaxEventsPerPublish)
+	}
+	if len(events) > push.MaxEventsPerPublish {
+		return nil, badRequest("%d events in one publish: at most %d are allowed", len(events), push.MaxEventsPerPublish)
+	}
+	texts := make([]string, len(events))
+	for i, raw := range events {
+		if err := json.Unmarshal(raw, &texts[i]); err != nil {
+			return nil, badRequest("events[%d] must be a string holding JSON", i)
+		}
+		if !json.Valid([]byte(texts[i])) {
+			return nil, badRequest("events[%d] is not valid JSON", i)
+		}
+	}
+	res := &publishResult{Failed: []failedEvent{}, Successful: []publishedEvent{}}
+	var quoted [][]byte
+	for i, text := range texts {
+		id := s.cfg.NewID()
+		if len(text) > push.MaxEventBytes {
+			res.Failed = append(res.Failed, failedEvent{
+				Code: "EventTooLargeException", Identifier: id, Index: i,
+				Message: "Transformed event is larger than 240KB",
+			})
+			continue
+		}
+		res.Successful = append(res.Successful, publishedEvent{Identifier: id, Index: i})
+		quoted = append(quoted, quote(text))
+	}
+	if len(quoted) > 0 {
+		s.broker.publish(ch, quoted)
+	}
+	return res, nil
+}
+
+// channel normalises a channel name and checks that its namespace exists.
+func (s *Server) channel(channel string, wildcard bool) (string, *apiError) {
+	ch, err := push.NormalizeChannel(channel, wildcard)
+	if err != nil {
+		return "", badRequest("%s", err)
+	}
+	if ns := push.Namespace(ch); !s.namespaces[ns] {
+		return "", badRequest("namespace %q of channel %q does not exist", ns, channel)
+	}
+	return ch, nil
+}
+
+// validKey reports whether key is one of the configured API keys.
+func (s *Server) validKey(key string) bool {
+	ok := false
+	for _, k := range s.cfg.APIKeys {
+		if subtle.ConstantTimeCompare([]byte(k), []byte(key)) == 1 {
+			ok = true
+		}
+	}
+	return ok && key != ""
+}
+
+// validAuthorization checks the optional authorization object of a
+// subscribe or publish message: if it carries an x-api-key, the key must be valid.
+func (s *Server) validAuthorization(raw json.RawMessage) bool {
+	if len(raw) == 0 || string(raw) == "null" {
+		return true
+	}
+	var auth map[string]any
+	if err := json.Unmarshal(raw, &auth); err != nil {
+		return false
+	}
+	key, ok := apiKey(auth)
+	return !ok || s.validKey(key)
+}
+
+// apiKey finds the x-api-key entry of an authorization object, ignoring case.
+func apiKey(auth map[string]any) (key string, ok bool) {
+	for k, v := range auth {
+		if strings.EqualFold(k, "x-api-key") {
+			key, _ = v.(string)
+			return key, true
+		}
+	}
+	return "", false
+}
+
+// Stats returns the server's counters.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	conns := len(s.conns)
+	s.mu.Unlock()
+	subs, delivered := s.broker.counts()
+	return Stats{
+		Connections:          conns,
+		Subscriptions:        subs,
+		EventsDelivered:      delivered,
+		SlowConsumersDropped: s.dropped.Load(),
+	}
+}
+
+// Close closes every WebSocket connection with status 1001 (going away),
+// refuses new ones, and returns when their handlers have finished.
+func (s *Server) Close() {
+	s.mu.Lock()
+	var conns []*conn
+	if !s.closed {
+		s.closed = true
+		close(s.done)
+		for c := range s.conns {
+			conns = append(conns, c)
+		}
+	}
+	s.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, c := range conns {
+		wg.Go(c.closeGoingAway)
+	}
+	wg.Wait()
+	s.wg.Wait()
+}
+
+// enter counts a WebSocket handler in, unless the server is closed.
+func (s *Server) enter() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.wg.Add(1)
+	return true
+}
+
+// register adds an accepted connection, unless the server is closed.
+func (s *Server) register(c *conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.conns[c] = struct{}{}
+	return true
+}
+
+func (s *Server) unregister(c *conn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+}
