@@ -2,6 +2,9 @@
 GO      ?= go
 BIN     := bin
 ARGS    ?=
+# Folders with Node packages that the tests use; installed from their lock files.
+NODE_DIRS := interop/amplify
+NODE_DEPS := $(addsuffix /node_modules/.package-lock.json,$(NODE_DIRS))
 
 .PHONY: run test lint build clean help
 
@@ -9,9 +12,12 @@ ARGS    ?=
 run:
 	$(GO) run ./cmd/jobsd $(ARGS)
 
-## test: lint, then every test with the race detector
-test: lint
+## test: lint, then every test with the race detector (installs the Node packages first)
+test: lint $(NODE_DEPS)
 	$(GO) test -race -count=1 ./...
+
+%/node_modules/.package-lock.json: %/package-lock.json
+	cd $* && npm ci --no-audit --no-fund
 
 ## lint: gofmt, go vet and staticcheck
 lint:

@@ -56,6 +56,38 @@ type Config struct {
 	Logger          *slog.Logger
 }
 
+// Local defaults, documented in the README.
+const (
+	DefaultAddr       = "127.0.0.1:8080"
+	DefaultEventsAddr = "127.0.0.1:8443"
+	// DevEventsAPIKey is the events endpoint's API key unless one is configured.
+	DevEventsAPIKey = "da2-asyncjobslocaldevelopment0"
+)
+
+// DefaultConfig is jobsd's configuration when nothing is set.
+func DefaultConfig() Config {
+	return Config{
+		Addr:            DefaultAddr,
+		EventsAddr:      DefaultEventsAddr,
+		EventsAPIKey:    DevEventsAPIKey,
+		EventsNamespace: push.DefaultNamespace,
+		DataDir:         "./data",
+		Region:          "us-east-1",
+		Retention:       7 * 24 * time.Hour,
+		SweepEvery:      time.Minute,
+		Workers:         128,
+		QueueSize:       10000,
+		MaxRetries:      0,
+		RetryDelay:      time.Second,
+		MaxEventAge:     6 * time.Hour,
+		MaxBodyBytes:    64 << 10,
+		ShutdownTimeout: 10 * time.Second,
+		JobTypes:        jobtypes.DefaultConfig(),
+		Clock:           jobs.SystemClock{},
+		Logger:          slog.Default(),
+	}
+}
+
 // System is a running jobsd.
 type System struct {
 	cfg      Config

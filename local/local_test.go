@@ -21,16 +21,12 @@ import (
 )
 
 func config(dataDir string) local.Config {
-	return local.Config{
-		Addr: "127.0.0.1:0", DataDir: dataDir, Region: "us-east-1",
-		EventsAddr: "127.0.0.1:0", EventsAPIKey: "da2-test", EventsNamespace: "jobs",
-		Retention: time.Hour, SweepEvery: time.Minute,
-		Workers: 4, QueueSize: 100, MaxRetries: 0, RetryDelay: time.Millisecond, MaxEventAge: time.Hour,
-		MaxBodyBytes: 64 << 10, ShutdownTimeout: 5 * time.Second,
-		JobTypes: jobtypes.Config{Second: 10 * time.Millisecond, OrderStep: 10 * time.Millisecond},
-		Clock:    jobs.SystemClock{},
-		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
-	}
+	cfg := local.DefaultConfig()
+	cfg.Addr, cfg.EventsAddr, cfg.DataDir, cfg.EventsAPIKey = "127.0.0.1:0", "127.0.0.1:0", dataDir, "da2-test"
+	cfg.Retention, cfg.Workers, cfg.QueueSize, cfg.RetryDelay, cfg.ShutdownTimeout = time.Hour, 4, 100, time.Millisecond, 5*time.Second
+	cfg.JobTypes = jobtypes.Config{Second: 10 * time.Millisecond, OrderStep: 10 * time.Millisecond}
+	cfg.Logger = slog.New(slog.DiscardHandler)
+	return cfg
 }
 
 func start(t *testing.T, cfg local.Config) (*local.System, string) {

@@ -10,20 +10,15 @@ import (
 	"strings"
 	"time"
 
-	"github.com/asyncjobs/asyncjobs/jobs"
-	"github.com/asyncjobs/asyncjobs/jobs/jobtypes"
 	"github.com/asyncjobs/asyncjobs/local"
 	"github.com/asyncjobs/asyncjobs/push"
 )
-
-// DevEventsAPIKey is the events endpoint's API key unless one is configured.
-const DevEventsAPIKey = "da2-asyncjobslocaldevelopment0"
 
 // serveConfig reads the flags and their environment twins.
 func serveConfig(args []string, stderr io.Writer) (local.Config, *slog.Logger, error) {
 	fs := flag.NewFlagSet("jobsd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	cfg := local.Config{Clock: jobs.SystemClock{}, JobTypes: jobtypes.DefaultConfig()}
+	cfg := local.DefaultConfig()
 	env := map[string]string{}
 	str := func(p *string, name, envName, def, usage string) {
 		env[name] = envName
@@ -38,25 +33,25 @@ func serveConfig(args []string, stderr io.Writer) (local.Config, *slog.Logger, e
 		fs.IntVar(p, name, def, fmt.Sprintf("%s (env %s)", usage, envName))
 	}
 	var logLevel, logFormat string
-	str(&cfg.Addr, "addr", "JOBS_ADDR", "127.0.0.1:8080", "where the HTTP API listens")
-	str(&cfg.EventsAddr, "events-addr", "JOBS_EVENTS_ADDR", "127.0.0.1:8443", "where the AppSync-Events-compatible endpoint listens (HTTPS and WSS on one port)")
-	str(&cfg.EventsAPIKey, "events-api-key", "JOBS_EVENTS_API_KEY", DevEventsAPIKey, "the API key of the events endpoint")
-	str(&cfg.EventsNamespace, "events-namespace", "JOBS_EVENTS_NAMESPACE", push.DefaultNamespace, "the channel namespace of job events")
-	str(&cfg.DataDir, "data-dir", "JOBS_DATA_DIR", "./data", "where jobs and archived failures are kept")
-	str(&cfg.Region, "region", "JOBS_REGION", "us-east-1", "the AWS region that failure records name")
-	dur(&cfg.Retention, "retention", "JOBS_RETENTION", 7*24*time.Hour, "how long a job is kept after it is created")
-	dur(&cfg.SweepEvery, "sweep-every", "JOBS_SWEEP_EVERY", time.Minute, "how often expired jobs are deleted")
-	num(&cfg.Workers, "workers", "JOBS_WORKERS", 128, "how many jobs run at once")
-	num(&cfg.QueueSize, "queue-size", "JOBS_QUEUE_SIZE", 10000, "how many jobs may be accepted and unfinished; beyond it POST answers 503")
-	num(&cfg.MaxRetries, "retries", "JOBS_RETRIES", 0, "how many times a failed job is retried, 0 to 2, as Lambda's async retries")
-	dur(&cfg.RetryDelay, "retry-delay", "JOBS_RETRY_DELAY", time.Second, "the pause before the first retry; doubled before the second")
-	dur(&cfg.MaxEventAge, "max-event-age", "JOBS_MAX_EVENT_AGE", 6*time.Hour, "a job not started within this age is failed with EventAgeExceeded")
-	dur(&cfg.ShutdownTimeout, "shutdown-timeout", "JOBS_SHUTDOWN_TIMEOUT", 10*time.Second, "how long running jobs may finish at shutdown before they are left to the next start")
+	str(&cfg.Addr, "addr", "JOBS_ADDR", cfg.Addr, "where the HTTP API listens")
+	str(&cfg.EventsAddr, "events-addr", "JOBS_EVENTS_ADDR", cfg.EventsAddr, "where the AppSync-Events-compatible endpoint listens (HTTPS and WSS on one port)")
+	str(&cfg.EventsAPIKey, "events-api-key", "JOBS_EVENTS_API_KEY", cfg.EventsAPIKey, "the API key of the events endpoint")
+	str(&cfg.EventsNamespace, "events-namespace", "JOBS_EVENTS_NAMESPACE", cfg.EventsNamespace, "the channel namespace of job events")
+	str(&cfg.DataDir, "data-dir", "JOBS_DATA_DIR", cfg.DataDir, "where jobs and archived failures are kept")
+	str(&cfg.Region, "region", "JOBS_REGION", cfg.Region, "the AWS region that failure records name")
+	dur(&cfg.Retention, "retention", "JOBS_RETENTION", cfg.Retention, "how long a job is kept after it is created")
+	dur(&cfg.SweepEvery, "sweep-every", "JOBS_SWEEP_EVERY", cfg.SweepEvery, "how often expired jobs are deleted")
+	num(&cfg.Workers, "workers", "JOBS_WORKERS", cfg.Workers, "how many jobs run at once")
+	num(&cfg.QueueSize, "queue-size", "JOBS_QUEUE_SIZE", cfg.QueueSize, "how many jobs may be accepted and unfinished; beyond it POST answers 503")
+	num(&cfg.MaxRetries, "retries", "JOBS_RETRIES", cfg.MaxRetries, "how many times a failed job is retried, 0 to 2, as Lambda's async retries")
+	dur(&cfg.RetryDelay, "retry-delay", "JOBS_RETRY_DELAY", cfg.RetryDelay, "the pause before the first retry; doubled before the second")
+	dur(&cfg.MaxEventAge, "max-event-age", "JOBS_MAX_EVENT_AGE", cfg.MaxEventAge, "a job not started within this age is failed with EventAgeExceeded")
+	dur(&cfg.ShutdownTimeout, "shutdown-timeout", "JOBS_SHUTDOWN_TIMEOUT", cfg.ShutdownTimeout, "how long running jobs may finish at shutdown before they are left to the next start")
 	dur(&cfg.JobTypes.OrderStep, "order-step", "JOBS_ORDER_STEP", cfg.JobTypes.OrderStep, "the pause between two steps of an order job")
 	str(&logLevel, "log-level", "JOBS_LOG_LEVEL", "info", "debug, info, warn or error")
 	str(&logFormat, "log-format", "JOBS_LOG_FORMAT", "text", "text or json")
 	env["max-body-bytes"] = "JOBS_MAX_BODY_BYTES"
-	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", 64<<10, "the largest POST body; larger ones get 413 (env JOBS_MAX_BODY_BYTES)")
+	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", cfg.MaxBodyBytes, "the largest POST body; larger ones get 413 (env JOBS_MAX_BODY_BYTES)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: jobsd [flags]\n       jobsd replay --from TIME [--to TIME] [--data-dir DIR]\n\nEvery flag can also be set by the environment variable named beside it; a flag on the command line wins.")
 		fs.PrintDefaults()

@@ -71,7 +71,9 @@ async function expectUnauthorized(what, fn) {
   assert.fail(`${what}: a wrong API key was accepted`);
 }
 
-// A wrong key is refused, over HTTP.
+// A wrong key is refused, over WebSocket and over HTTP.
+await expectUnauthorized('events.connect with a wrong key', () =>
+  events.connect('/jobs/interop', { apiKey: 'da2-wrong' }));
 await expectUnauthorized('events.post with a wrong key', () =>
   events.post('/jobs/interop', { hello: 'nobody' }, { apiKey: 'da2-wrong' }));
 
