@@ -35,7 +35,7 @@ async function collect(channelName) {
   const waiters = [];
   const sub = channel.subscribe({
     next: (data) => {
-      const event = data.event ?? data;
+      const { event } = data;
       const list = byJob.get(event.id) ?? [];
       list.push({ ...event, receivedAt: Date.now() });
       byJob.set(event.id, list);
