@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin
 ARGS    ?=
 # Folders with Node packages that the tests use; installed from their lock files.
-NODE_DIRS := interop/amplify
+NODE_DIRS := interop/amplify postman
 NODE_DEPS := $(addsuffix /node_modules/.package-lock.json,$(NODE_DIRS))
 
 .PHONY: run test lint build clean help

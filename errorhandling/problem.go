@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/asyncjobs/asyncjobs/auth/sigv4"
 	"github.com/asyncjobs/asyncjobs/jobs"
 )
 
@@ -63,6 +64,10 @@ func ProblemFor(err error) Problem {
 		p := newProblem(http.StatusBadRequest, invalid.Detail)
 		p.Errors = invalid.Fields
 		return p
+	}
+	var refused *sigv4.Error
+	if errors.As(err, &refused) {
+		return newProblem(http.StatusForbidden, refused.Message)
 	}
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {

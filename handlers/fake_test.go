@@ -20,6 +20,7 @@ type fakeService struct {
 	mu      sync.Mutex
 	jobs    map[string]jobs.Job
 	submits []jobs.SubmitRequest // every request Submit received
+	owners  []string             // the owner of every Get, Cancel and Wait
 	waits   []time.Duration      // every duration Wait received
 	calls   int                  // calls of any method
 	err     error                // returned by every method when set
@@ -66,18 +67,20 @@ func (f *fakeService) Submit(_ context.Context, req jobs.SubmitRequest) (jobs.Jo
 	return j, false, nil
 }
 
-func (f *fakeService) Get(_ context.Context, id string) (jobs.Job, error) {
+func (f *fakeService) Get(_ context.Context, owner, id string) (jobs.Job, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.owners = append(f.owners, owner)
 	if err := f.begin(); err != nil {
 		return jobs.Job{}, err
 	}
 	return f.lookup(id)
 }
 
-func (f *fakeService) Cancel(_ context.Context, id string) (jobs.Job, error) {
+func (f *fakeService) Cancel(_ context.Context, owner, id string) (jobs.Job, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.owners = append(f.owners, owner)
 	if err := f.begin(); err != nil {
 		return jobs.Job{}, err
 	}
@@ -93,9 +96,10 @@ func (f *fakeService) Cancel(_ context.Context, id string) (jobs.Job, error) {
 	return j, nil
 }
 
-func (f *fakeService) Wait(_ context.Context, id string, d time.Duration) (jobs.Job, error) {
+func (f *fakeService) Wait(_ context.Context, owner, id string, d time.Duration) (jobs.Job, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.owners = append(f.owners, owner)
 	f.waits = append(f.waits, d)
 	if err := cmp.Or(f.begin(), f.waitErr); err != nil {
 		return jobs.Job{}, err

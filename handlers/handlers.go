@@ -26,18 +26,19 @@ var openAPI []byte
 // Service is what the handlers need of jobs.Service.
 type Service interface {
 	Submit(ctx context.Context, req jobs.SubmitRequest) (job jobs.Job, replayed bool, err error)
-	Get(ctx context.Context, id string) (jobs.Job, error)
-	Cancel(ctx context.Context, id string) (jobs.Job, error)
-	Wait(ctx context.Context, id string, d time.Duration) (jobs.Job, error)
+	Get(ctx context.Context, owner, id string) (jobs.Job, error)
+	Cancel(ctx context.Context, owner, id string) (jobs.Job, error)
+	Wait(ctx context.Context, owner, id string, d time.Duration) (jobs.Job, error)
 }
 
 var _ Service = (*jobs.Service)(nil)
 
 // Config is what New needs.
 type Config struct {
-	Service      Service
-	Logger       *slog.Logger // nil discards the logs
-	MaxBodyBytes int64        // 0 means DefaultMaxBodyBytes
+	Service       Service
+	Authenticator Authenticator // who calls /jobs; nil: everyone is the same anonymous principal
+	Logger        *slog.Logger  // nil discards the logs
+	MaxBodyBytes  int64         // 0 means DefaultMaxBodyBytes
 }
 
 // New returns the gin engine serving the API.
@@ -47,6 +48,9 @@ func New(cfg Config) *gin.Engine {
 	}
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.Authenticator == nil {
+		cfg.Authenticator = Anonymous("")
 	}
 	// Debug mode prints every route to stdout; requests are logged with slog.
 	gin.SetMode(gin.ReleaseMode)
@@ -58,9 +62,12 @@ func New(cfg Config) *gin.Engine {
 	e.NoMethod(func(c *gin.Context) { _ = c.Error(errorhandling.ErrMethodNotAllowed) })
 
 	h := &jobHandlers{svc: cfg.Service, logger: cfg.Logger, maxBody: cfg.MaxBodyBytes}
-	e.POST("/jobs", h.submit)
-	e.GET("/jobs/:id", h.get)
-	e.DELETE("/jobs/:id", h.cancel)
+	// The job routes are the API's; health and the document stay open, so
+	// that probes and browsers need no signature.
+	api := e.Group("/jobs", authenticate(cfg.Authenticator, cfg.MaxBodyBytes))
+	api.POST("", h.submit)
+	api.GET("/:id", h.get)
+	api.DELETE("/:id", h.cancel)
 	e.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	e.GET("/openapi.json", func(c *gin.Context) { c.Data(http.StatusOK, "application/json", openAPI) })
 	return e

@@ -29,9 +29,9 @@ func (h *jobHandlers) get(c *gin.Context) {
 	}
 	var job jobs.Job
 	if wait > 0 {
-		job, err = h.svc.Wait(c.Request.Context(), id, wait)
+		job, err = h.svc.Wait(c.Request.Context(), principal(c), id, wait)
 	} else {
-		job, err = h.svc.Get(c.Request.Context(), id)
+		job, err = h.svc.Get(c.Request.Context(), principal(c), id)
 	}
 	if err != nil {
 		_ = c.Error(err)
@@ -50,7 +50,7 @@ func (h *jobHandlers) cancel(c *gin.Context) {
 		_ = c.Error(jobs.ErrNotFound)
 		return
 	}
-	job, err := h.svc.Cancel(c.Request.Context(), id)
+	job, err := h.svc.Cancel(c.Request.Context(), principal(c), id)
 	if err != nil {
 		_ = c.Error(err)
 		return

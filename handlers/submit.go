@@ -50,7 +50,7 @@ func (h *jobHandlers) submit(c *gin.Context) {
 	if wait, ok := preferredWait(c.Request.Header); ok {
 		c.Header("Preference-Applied", "wait="+strconv.Itoa(int(wait/time.Second)))
 		// The job is accepted whatever happens now, so a failed wait is no failure.
-		if waited, err := h.svc.Wait(ctx, job.ID, wait); err != nil {
+		if waited, err := h.svc.Wait(ctx, req.Owner, job.ID, wait); err != nil {
 			h.logger.WarnContext(ctx, "wait for a submitted job", "job", job.ID, "err", err)
 		} else {
 			job = waited
@@ -83,6 +83,7 @@ func submitRequest(c *gin.Context, limit int64) (jobs.SubmitRequest, error) {
 		return jobs.SubmitRequest{}, err
 	}
 	req.IdempotencyKey = key
+	req.Owner = principal(c)
 	return req, nil
 }
 

@@ -37,6 +37,7 @@ const (
 // Job is one unit of asynchronous work and everything known about its outcome.
 type Job struct {
 	ID         string
+	Owner      string // the principal who submitted it; nobody else sees it
 	Type       string
 	Status     Status
 	Parameters json.RawMessage // canonical JSON of the type's parameter struct
@@ -51,7 +52,7 @@ type Job struct {
 	ExpiresAt  time.Time // the store may forget the job from then on
 	Seq        int64     // +1 on every committed change; the store's write condition
 
-	IdempotencyKey string // the client's Idempotency-Key, if any
+	IdempotencyKey string // the client's Idempotency-Key, if any; unique per Owner
 	RequestHash    string // identifies the request that created the job, for idempotency
 }
 

@@ -76,7 +76,7 @@ func TestProcessorLeavesTerminalJobsAlone(t *testing.T) {
 	t.Parallel()
 	f := setup(t, echoType())
 	j := f.submit(t, "echo", `{"text":"x"}`)
-	cancelled, err := f.service.Cancel(context.Background(), j.ID)
+	cancelled, err := f.service.Cancel(context.Background(), "", j.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +109,7 @@ func TestCancelStopsARunningJob(t *testing.T) {
 			break
 		}
 	}
-	if _, err := f.service.Cancel(context.Background(), j.ID); err != nil {
+	if _, err := f.service.Cancel(context.Background(), "", j.ID); err != nil {
 		t.Fatal(err)
 	}
 	select {

@@ -36,6 +36,7 @@ func NewService(cfg ServiceConfig) *Service { return &Service{cfg: cfg} }
 
 // SubmitRequest asks for a new job.
 type SubmitRequest struct {
+	Owner          string // the calling principal
 	Type           string
 	Parameters     json.RawMessage
 	IdempotencyKey string
@@ -52,6 +53,7 @@ func (s *Service) Submit(ctx context.Context, req SubmitRequest) (job Job, repla
 	now := s.cfg.Clock.Now()
 	j := Job{
 		ID:             s.cfg.NewID(),
+		Owner:          req.Owner,
 		Type:           req.Type,
 		Status:         StatusPending,
 		Parameters:     params,
@@ -95,13 +97,14 @@ func requestHash(typ string, params json.RawMessage) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// Get returns the job, or ErrNotFound if it does not exist or has expired.
-func (s *Service) Get(ctx context.Context, id string) (Job, error) {
+// Get returns the owner's job, or ErrNotFound if it does not exist, has
+// expired or belongs to someone else (who cannot learn that it exists).
+func (s *Service) Get(ctx context.Context, owner, id string) (Job, error) {
 	j, err := s.cfg.Store.Get(ctx, id)
 	if err != nil {
 		return Job{}, fmt.Errorf("get job %s: %w", id, err)
 	}
-	if j.Expired(s.cfg.Clock.Now()) {
+	if j.Owner != owner || j.Expired(s.cfg.Clock.Now()) {
 		return Job{}, fmt.Errorf("get job %s: %w", id, ErrNotFound)
 	}
 	return j, nil
@@ -110,8 +113,8 @@ func (s *Service) Get(ctx context.Context, id string) (Job, error) {
 // Cancel stops a Pending job, or a Running one cooperatively: the job is
 // Cancelled at once and its running code is told to stop. A finished job
 // gives ErrTerminal.
-func (s *Service) Cancel(ctx context.Context, id string) (Job, error) {
-	if _, err := s.Get(ctx, id); err != nil {
+func (s *Service) Cancel(ctx context.Context, owner, id string) (Job, error) {
+	if _, err := s.Get(ctx, owner, id); err != nil {
 		return Job{}, err
 	}
 	j, err := s.cfg.Store.Update(ctx, id, func(j *Job) error {
@@ -130,10 +133,10 @@ func (s *Service) Cancel(ctx context.Context, id string) (Job, error) {
 
 // Wait returns the job once it is terminal or when d has passed, whichever
 // comes first. It wakes on the job's changes; it does not poll the store.
-func (s *Service) Wait(ctx context.Context, id string, d time.Duration) (Job, error) {
+func (s *Service) Wait(ctx context.Context, owner, id string, d time.Duration) (Job, error) {
 	changes, stop := s.cfg.Watcher.Watch(id)
 	defer stop()
-	j, err := s.Get(ctx, id)
+	j, err := s.Get(ctx, owner, id)
 	if err != nil || j.Status.Terminal() || d <= 0 {
 		return j, err
 	}

@@ -95,11 +95,11 @@ func TestGetHidesExpiredJobs(t *testing.T) {
 	t.Parallel()
 	f := setup(t, echoType())
 	j := f.submit(t, "echo", `{"text":"a"}`)
-	if _, err := f.service.Get(context.Background(), j.ID); err != nil {
+	if _, err := f.service.Get(context.Background(), "", j.ID); err != nil {
 		t.Fatal(err)
 	}
 	f.clock.Advance(time.Hour)
-	if _, err := f.service.Get(context.Background(), j.ID); !errors.Is(err, jobs.ErrNotFound) {
+	if _, err := f.service.Get(context.Background(), "", j.ID); !errors.Is(err, jobs.ErrNotFound) {
 		t.Fatalf("expired job: %v, want ErrNotFound", err)
 	}
 }
@@ -108,14 +108,14 @@ func TestCancel(t *testing.T) {
 	t.Parallel()
 	f := setup(t, echoType())
 	j := f.submit(t, "echo", `{"text":"a"}`)
-	got, err := f.service.Cancel(context.Background(), j.ID)
+	got, err := f.service.Cancel(context.Background(), "", j.ID)
 	if err != nil || got.Status != jobs.StatusCancelled || got.FinishedAt.IsZero() || got.Seq != 2 {
 		t.Fatalf("cancel: %+v %v", got, err)
 	}
-	if _, err := f.service.Cancel(context.Background(), j.ID); !errors.Is(err, jobs.ErrTerminal) {
+	if _, err := f.service.Cancel(context.Background(), "", j.ID); !errors.Is(err, jobs.ErrTerminal) {
 		t.Fatalf("second cancel: %v, want ErrTerminal", err)
 	}
-	if _, err := f.service.Cancel(context.Background(), "missing"); !errors.Is(err, jobs.ErrNotFound) {
+	if _, err := f.service.Cancel(context.Background(), "", "missing"); !errors.Is(err, jobs.ErrNotFound) {
 		t.Fatalf("cancel missing: %v, want ErrNotFound", err)
 	}
 }
@@ -128,7 +128,7 @@ func TestWaitWakesOnTheTerminalChange(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 		f.processor.Handle(context.Background(), jobs.Invocation{JobID: j.ID})
 	}()
-	got, err := f.service.Wait(context.Background(), j.ID, 20*time.Second)
+	got, err := f.service.Wait(context.Background(), "", j.ID, 20*time.Second)
 	if err != nil || got.Status != jobs.StatusSuccess {
 		t.Fatalf("wait: %s %v, want Success", got.Status, err)
 	}
@@ -138,11 +138,40 @@ func TestWaitTimesOutWithTheCurrentJob(t *testing.T) {
 	t.Parallel()
 	f := setup(t, echoType())
 	j := f.submit(t, "echo", `{"text":"a"}`)
-	got, err := f.service.Wait(context.Background(), j.ID, 30*time.Millisecond)
+	got, err := f.service.Wait(context.Background(), "", j.ID, 30*time.Millisecond)
 	if err != nil || got.Status != jobs.StatusPending || got.ID != j.ID {
 		t.Fatalf("wait: %+v %v, want the Pending job", got, err)
 	}
-	if _, err := f.service.Wait(context.Background(), "missing", time.Second); !errors.Is(err, jobs.ErrNotFound) {
+	if _, err := f.service.Wait(context.Background(), "", "missing", time.Second); !errors.Is(err, jobs.ErrNotFound) {
 		t.Fatalf("wait on missing: %v, want ErrNotFound", err)
+	}
+}
+
+func TestOtherPrincipalsJobsDoNotExist(t *testing.T) {
+	t.Parallel()
+	f := setup(t, echoType())
+	ctx := context.Background()
+	req := jobs.SubmitRequest{Owner: "alice", Type: "echo", Parameters: json.RawMessage(`{"text":"a"}`), IdempotencyKey: "k"}
+	mine, _, err := f.service.Submit(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.service.Get(ctx, "bob", mine.ID); !errors.Is(err, jobs.ErrNotFound) {
+		t.Errorf("bob's Get of alice's job: %v, want ErrNotFound", err)
+	}
+	if _, err := f.service.Wait(ctx, "bob", mine.ID, time.Second); !errors.Is(err, jobs.ErrNotFound) {
+		t.Errorf("bob's Wait on alice's job: %v, want ErrNotFound", err)
+	}
+	if _, err := f.service.Cancel(ctx, "bob", mine.ID); !errors.Is(err, jobs.ErrNotFound) {
+		t.Errorf("bob's Cancel of alice's job: %v, want ErrNotFound", err)
+	}
+	// Bob's Idempotency-Key "k" is his own.
+	req.Owner = "bob"
+	theirs, replayed, err := f.service.Submit(ctx, req)
+	if err != nil || replayed || theirs.ID == mine.ID {
+		t.Fatalf("bob's submit with alice's key: id %s (alice's %s), replayed %v, %v", theirs.ID, mine.ID, replayed, err)
+	}
+	if got, err := f.service.Get(ctx, "alice", mine.ID); err != nil || got.Status != jobs.StatusPending {
+		t.Fatalf("alice's job after bob's calls: %+v %v", got, err)
 	}
 }

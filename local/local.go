@@ -16,6 +16,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/asyncjobs/asyncjobs/auth/sigv4"
 	"github.com/asyncjobs/asyncjobs/errorhandling"
 	"github.com/asyncjobs/asyncjobs/errorhandling/localarchive"
 	"github.com/asyncjobs/asyncjobs/handlers"
@@ -36,10 +37,12 @@ const (
 
 // Config is everything jobsd can be told.
 type Config struct {
-	Addr            string        // where the HTTP API listens
-	EventsAddr      string        // where the AppSync-Events-compatible endpoint listens (HTTPS and WSS)
-	EventsAPIKey    string        // the API key the events endpoint accepts
-	EventsNamespace string        // the channel namespace of job events
+	Addr            string // where the HTTP API listens
+	EventsAddr      string // where the AppSync-Events-compatible endpoint listens (HTTPS and WSS)
+	EventsAPIKey    string // the API key the events endpoint accepts
+	EventsNamespace string // the channel namespace of job events
+	Auth            bool   // verify SigV4 signatures on the API, as API Gateway's AWS_IAM auth does
+	Credentials     []sigv4.Credential
 	DataDir         string        // where the store and the archive live
 	Region          string        // the AWS region that records and ARNs name
 	Retention       time.Duration // how long jobs are kept
@@ -71,6 +74,10 @@ func DefaultConfig() Config {
 		EventsAddr:      DefaultEventsAddr,
 		EventsAPIKey:    DevEventsAPIKey,
 		EventsNamespace: push.DefaultNamespace,
+		Auth:            true,
+		Credentials: []sigv4.Credential{{
+			AccessKeyID: sigv4.DevAccessKeyID, SecretAccessKey: sigv4.DevSecretAccessKey, Principal: sigv4.DevPrincipal,
+		}},
 		DataDir:         "./data",
 		Region:          "us-east-1",
 		Retention:       7 * 24 * time.Hour,
@@ -134,6 +141,12 @@ func Start(cfg Config) (sys *System, err error) {
 		Store: store, Types: types, Invoker: jobInvoker, Notifier: notifier, Watcher: hub,
 		Clock: cfg.Clock, Retention: cfg.Retention, NewID: newJobID, Logger: cfg.Logger,
 	})
+	auth, err := authenticator(cfg)
+	if err != nil {
+		s.invoker.Close(context.Background())
+		s.events.close(context.Background())
+		return nil, err
+	}
 	s.listener, err = net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		s.invoker.Close(context.Background())
@@ -143,7 +156,9 @@ func Start(cfg Config) (sys *System, err error) {
 	ctx, stop := context.WithCancel(context.Background())
 	s.stop = stop
 	s.server = &http.Server{
-		Handler:           handlers.New(handlers.Config{Service: service, Logger: cfg.Logger, MaxBodyBytes: cfg.MaxBodyBytes}),
+		Handler: handlers.New(handlers.Config{
+			Service: service, Authenticator: auth, Logger: cfg.Logger, MaxBodyBytes: cfg.MaxBodyBytes,
+		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		// Requests see the end of ctx at shutdown, so long waits answer at once.
@@ -154,6 +169,23 @@ func Start(cfg Config) (sys *System, err error) {
 	go store.RunSweeper(ctx, cfg.SweepEvery, cfg.Clock, cfg.Logger)
 	go func() { s.served <- s.server.Serve(s.listener) }()
 	return s, nil
+}
+
+// authenticator verifies SigV4 as API Gateway does, or, with Auth off, takes
+// every caller for the first configured principal.
+func authenticator(cfg Config) (handlers.Authenticator, error) {
+	if !cfg.Auth {
+		principal := ""
+		if len(cfg.Credentials) > 0 {
+			principal = cfg.Credentials[0].Principal
+		}
+		return handlers.Anonymous(principal), nil
+	}
+	v, err := sigv4.NewVerifier(sigv4.Config{Region: cfg.Region, Credentials: cfg.Credentials})
+	if err != nil {
+		return nil, fmt.Errorf("configure SigV4: %w", err)
+	}
+	return handlers.AuthenticatorFunc(v.Verify), nil
 }
 
 // functions wires the processor and the error handler into the invoker the

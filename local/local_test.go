@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/asyncjobs/asyncjobs/auth/sigv4"
 	"github.com/asyncjobs/asyncjobs/errorhandling"
 	"github.com/asyncjobs/asyncjobs/errorhandling/localarchive"
 	"github.com/asyncjobs/asyncjobs/jobs"
@@ -26,6 +27,7 @@ func config(dataDir string) local.Config {
 	cfg.Retention, cfg.Workers, cfg.QueueSize, cfg.RetryDelay, cfg.ShutdownTimeout = time.Hour, 4, 100, time.Millisecond, 5*time.Second
 	cfg.JobTypes = jobtypes.Config{Second: 10 * time.Millisecond, OrderStep: 10 * time.Millisecond}
 	cfg.Logger = slog.New(slog.DiscardHandler)
+	cfg.Auth = false // these tests speak plain HTTP; the SigV4 tests sign
 	return cfg
 }
 
@@ -184,7 +186,7 @@ func TestReplayRecordsArchivedFailures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := store.Create(context.Background(), jobs.Job{ID: "a", Type: "sleep", Status: jobs.StatusRunning,
+	if _, err := store.Create(context.Background(), jobs.Job{ID: "a", Owner: sigv4.DevPrincipal, Type: "sleep", Status: jobs.StatusRunning,
 		Parameters: json.RawMessage(`{"seconds":301}`), CreatedAt: at, UpdatedAt: at, ExpiresAt: at.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,6 @@
-// Command jobsctl is the users' CLI of the async jobs API. Today it has one
-// subcommand, watch, which prints a job's changes as they are pushed to its
-// AppSync Events channel until the job finishes.
+// Command jobsctl is the users' CLI of the async jobs API: it submits jobs,
+// reads, waits for, cancels and watches them over the SigV4-signed HTTP API
+// and the jobs' AppSync Events channels, and replays a local failure archive.
 package main
 
 import (
@@ -12,6 +12,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/asyncjobs/asyncjobs/jobs"
 )
 
 // Exit statuses: a job that did not succeed is not an error of jobsctl's,
@@ -26,24 +28,37 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	var status *jobStatusError
-	switch {
-	case err == nil, errors.Is(err, flag.ErrHelp):
-	case errors.As(err, &status):
-		os.Exit(status.code)
-	default:
-		fmt.Fprintln(os.Stderr, "jobsctl:", err)
-		os.Exit(exitError)
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return
 	}
+	fmt.Fprintln(os.Stderr, "jobsctl:", err)
+	var status *jobStatusError
+	if errors.As(err, &status) {
+		os.Exit(status.code)
+	}
+	os.Exit(exitError)
 }
 
-const usage = `Usage: jobsctl <command> [flags]
+const usage = `Usage: jobsctl <command> [flags] [arguments]
 
 Commands:
+  submit [--type T] [--wait] [--idempotency-key K] '<json parameters>'
+                   submit a job; without --type the body is the sample job's,
+                   e.g. '{"seconds":2}'; --wait follows it until it finishes
+  get <job id>     print the job
+  wait <job id>    wait until the job finishes (--timeout D to give up)
+  cancel <job id>  cancel a Pending or Running job
   watch <job id>   print the job's changes as they are pushed, until it finishes
+  replay --from T [--to T] [--data-dir DIR]
+                   replay a stopped local jobsd's archived failures (local only;
+                   in AWS use 'aws events start-replay')
 
-Exit status: 0 when the job succeeded, 2 when it failed, 3 when it was
-cancelled, 1 on any other error. Run 'jobsctl <command> --help' for flags.
+Requests are signed with AWS SigV4 (service execute-api): with the local dev
+credentials when --endpoint is a loopback URL, else with the AWS credential
+chain (--profile, AWS_ACCESS_KEY_ID, ...). See 'jobsctl <command> --help'.
+
+Exit status: 0 when the job succeeded (or the command did its work), 2 when
+the job failed, 3 when it was cancelled, 1 on any other error.
 `
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -51,22 +66,42 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(stderr, usage)
 		return errors.New("no command given")
 	}
+	commands := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
+		"submit": submit, "get": get, "wait": wait, "cancel": cancel, "watch": watch, "replay": replay,
+	}
+	if cmd, ok := commands[args[0]]; ok {
+		return cmd(ctx, args[1:], stdout, stderr)
+	}
 	switch args[0] {
-	case "watch":
-		return watch(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
-	default:
-		fmt.Fprint(stderr, usage)
-		return fmt.Errorf("unknown command %q", args[0])
 	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
 }
 
 // jobStatusError reports a job that finished without success.
 type jobStatusError struct {
-	code   int
-	status string
+	code int
+	job  jobs.Job
 }
 
-func (e *jobStatusError) Error() string { return "the job ended " + e.status }
+func (e *jobStatusError) Error() string {
+	msg := fmt.Sprintf("job %s ended %s", e.job.ID, e.job.Status)
+	if e.job.Error != nil {
+		msg += fmt.Sprintf(": %s: %s", e.job.Error.Type, e.job.Error.Message)
+	}
+	return msg
+}
+
+// outcome turns a terminal job into jobsctl's exit status.
+func outcome(j jobs.Job) error {
+	switch j.Status {
+	case jobs.StatusFailure:
+		return &jobStatusError{code: exitFailure, job: j}
+	case jobs.StatusCancelled:
+		return &jobStatusError{code: exitCancelled, job: j}
+	}
+	return nil
+}

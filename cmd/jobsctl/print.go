@@ -4,31 +4,63 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
+	"text/tabwriter"
 
 	"github.com/asyncjobs/asyncjobs/jobs"
 	"github.com/asyncjobs/asyncjobs/jobs/jobjson"
 )
 
-// printer writes one line per job change: a table row or a JSON document.
+const timeLayout = "2006-01-02T15:04:05.000Z07:00"
+
+// printer writes jobs as a table or as JSON documents, one a line.
 type printer struct {
 	w    io.Writer
 	json bool
 }
 
-func (p printer) print(j jobs.Job) {
+func newPrinter(w io.Writer, output string) printer { return printer{w: w, json: output == "json"} }
+
+// change writes one change of a job that is being followed.
+func (p printer) change(j jobs.Job) {
 	if p.json {
-		b, _ := json.Marshal(jobjson.From(j))
-		fmt.Fprintf(p.w, "%s\n", b)
+		p.writeJSON(j)
 		return
 	}
-	line := fmt.Sprintf("%s  seq %-3d %-9s", j.UpdatedAt.UTC().Format("2006-01-02T15:04:05.000Z07:00"), j.Seq, j.Status)
+	line := fmt.Sprintf("%s  seq %-3d %-9s", j.UpdatedAt.UTC().Format(timeLayout), j.Seq, j.Status)
+	if d := detail(j); d != "" {
+		line += "  " + d
+	}
+	fmt.Fprintln(p.w, strings.TrimRight(line, " "))
+}
+
+// job writes a job on its own: under a header row, or as a JSON document.
+func (p printer) job(j jobs.Job) {
+	if p.json {
+		p.writeJSON(j)
+		return
+	}
+	tw := tabwriter.NewWriter(p.w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tTYPE\tSTATUS\tSEQ\tUPDATED\tDETAIL")
+	fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", j.ID, j.Type, j.Status, j.Seq, j.UpdatedAt.UTC().Format(timeLayout), detail(j))
+	tw.Flush()
+}
+
+func (p printer) writeJSON(j jobs.Job) {
+	b, _ := json.Marshal(jobjson.From(j)) // a job's JSON form always marshals
+	fmt.Fprintf(p.w, "%s\n", b)
+}
+
+// detail is what a job's status calls for: its results on Success, the
+// reason on Failure, else its latest progress.
+func detail(j jobs.Job) string {
 	switch {
 	case j.Status == jobs.StatusSuccess:
-		line += "  " + string(j.Results)
+		return string(j.Results)
 	case j.Status == jobs.StatusFailure && j.Error != nil:
-		line += fmt.Sprintf("  %s: %s (%s)", j.Error.Type, j.Error.Message, j.Error.Condition)
+		return fmt.Sprintf("%s: %s (%s)", j.Error.Type, j.Error.Message, j.Error.Condition)
 	case j.Progress != nil:
-		line += fmt.Sprintf("  %s (%d/%d)", j.Progress.Step, j.Progress.Current, j.Progress.Total)
+		return fmt.Sprintf("%s (%d/%d)", j.Progress.Step, j.Progress.Current, j.Progress.Total)
 	}
-	fmt.Fprintln(p.w, line)
+	return ""
 }

@@ -32,7 +32,9 @@ func serveConfig(args []string, stderr io.Writer) (local.Config, *slog.Logger, e
 		env[name] = envName
 		fs.IntVar(p, name, def, fmt.Sprintf("%s (env %s)", usage, envName))
 	}
-	var logLevel, logFormat string
+	var logLevel, logFormat, authMode, credentialsFile string
+	str(&authMode, "auth", "JOBS_AUTH", "sigv4", "sigv4: verify AWS SigV4 signatures (service execute-api) as API Gateway's AWS_IAM auth does; none: accept unsigned calls")
+	str(&credentialsFile, "credentials-file", "JOBS_CREDENTIALS_FILE", "", `more principals: a JSON list of {"accessKeyId","secretAccessKey","sessionToken"?,"principal"}`)
 	str(&cfg.Addr, "addr", "JOBS_ADDR", cfg.Addr, "where the HTTP API listens")
 	str(&cfg.EventsAddr, "events-addr", "JOBS_EVENTS_ADDR", cfg.EventsAddr, "where the AppSync-Events-compatible endpoint listens (HTTPS and WSS on one port)")
 	str(&cfg.EventsAPIKey, "events-api-key", "JOBS_EVENTS_API_KEY", cfg.EventsAPIKey, "the API key of the events endpoint")
@@ -53,7 +55,9 @@ func serveConfig(args []string, stderr io.Writer) (local.Config, *slog.Logger, e
 	env["max-body-bytes"] = "JOBS_MAX_BODY_BYTES"
 	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", cfg.MaxBodyBytes, "the largest POST body; larger ones get 413 (env JOBS_MAX_BODY_BYTES)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: jobsd [flags]\n       jobsd replay --from TIME [--to TIME] [--data-dir DIR]\n\nEvery flag can also be set by the environment variable named beside it; a flag on the command line wins.")
+		fmt.Fprintln(stderr, "Usage: jobsd [flags]\n\n"+
+			"Every flag can also be set by the environment variable named beside it; a flag on the command line wins.\n"+
+			"The local principal's keys come from JOBS_ACCESS_KEY_ID and JOBS_SECRET_ACCESS_KEY (default: the dev keys in the README).")
 		fs.PrintDefaults()
 	}
 	if err := parse(fs, args, env); err != nil {
@@ -64,6 +68,12 @@ func serveConfig(args []string, stderr io.Writer) (local.Config, *slog.Logger, e
 		return cfg, nil, err
 	}
 	cfg.Logger = logger
+	if cfg.Auth, err = authEnabled(authMode); err != nil {
+		return cfg, nil, err
+	}
+	if cfg.Credentials, err = credentials(credentialsFile); err != nil {
+		return cfg, nil, err
+	}
 	return cfg, logger, validate(cfg)
 }
 

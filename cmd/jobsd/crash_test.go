@@ -28,7 +28,7 @@ func TestKilledJobsdLosesNoAcceptedJob(t *testing.T) {
 		t.Fatalf("build jobsd: %v\n%s", err, out)
 	}
 	dataDir := t.TempDir()
-	args := []string{"--addr", "127.0.0.1:0", "--events-addr", "127.0.0.1:0", "--data-dir", dataDir, "--workers", "2", "--log-level", "warn"}
+	args := []string{"--addr", "127.0.0.1:0", "--events-addr", "127.0.0.1:0", "--data-dir", dataDir, "--workers", "2", "--log-level", "warn", "--auth", "none"}
 
 	// Slow steps keep the first orders Running long enough to be seen so.
 	cmd, base := startJobsd(t, bin, append(args, "--order-step", "1s"))

@@ -1,7 +1,7 @@
 // Command jobsd runs the whole async jobs system in one process: the HTTP
 // API, the durable store, the invoker with Lambda's async semantics, the
-// processor, the error handler and the failure archive. `jobsd replay`
-// replays archived failure events to the error handler.
+// processor, the error handler, the failure archive and an
+// AppSync-Events-compatible endpoint. `jobsctl replay` replays the archive.
 package main
 
 import (
@@ -10,13 +10,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
-	"github.com/asyncjobs/asyncjobs/jobs"
+	"github.com/asyncjobs/asyncjobs/auth/sigv4"
 	"github.com/asyncjobs/asyncjobs/local"
 )
 
@@ -32,9 +30,6 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) error {
-	if len(args) > 0 && args[0] == "replay" {
-		return replay(args[1:], stdout, stderr)
-	}
 	cfg, logger, err := serveConfig(args, stderr)
 	if err != nil {
 		return err
@@ -74,45 +69,20 @@ func printEndpoints(w io.Writer, sys *local.System, cfg local.Config) {
   API key   %[5]s
   CA        %[6]s   (trust it: NODE_EXTRA_CA_CERTS, or your browser's certificate settings)
   Data      %[7]s
-Try:
-  curl -i -X POST %[1]s/jobs -H 'content-type: application/json' -d '{"seconds":1}'
 `, base, events, sys.EventsAddr(), cfg.EventsNamespace, cfg.EventsAPIKey, sys.CAFile(), cfg.DataDir)
-}
-
-func replay(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("jobsd replay", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dataDir := fs.String("data-dir", "./data", "the data directory of a stopped jobsd (env JOBS_DATA_DIR)")
-	from := fs.String("from", "", "replay events archived at or after this RFC 3339 time (required)")
-	to := fs.String("to", "", "replay events archived before this RFC 3339 time (default: now)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: jobsd replay --from TIME [--to TIME] [--data-dir DIR]\n\nSends archived failure events to the error handler again. Stop jobsd first.")
-		fs.PrintDefaults()
+	if !cfg.Auth {
+		fmt.Fprintf(w, "Auth      none: every call acts as %s\nTry:\n  curl -i -X POST %s/jobs -H 'content-type: application/json' -d '{\"seconds\":1}'\n",
+			cfg.Credentials[0].Principal, base)
+		return
 	}
-	if err := parse(fs, args, map[string]string{"data-dir": "JOBS_DATA_DIR"}); err != nil {
-		return err
+	dev := cfg.Credentials[0]
+	if dev.SecretAccessKey != sigv4.DevSecretAccessKey {
+		dev.SecretAccessKey = "$JOBS_SECRET_ACCESS_KEY" // a real secret is not printed
 	}
-	start, err := time.Parse(time.RFC3339, *from)
-	if err != nil {
-		return fmt.Errorf("--from must be an RFC 3339 time such as 2026-01-02T15:04:05Z: %w", err)
-	}
-	end := time.Now()
-	if *to != "" {
-		if end, err = time.Parse(time.RFC3339, *to); err != nil {
-			return fmt.Errorf("--to must be an RFC 3339 time: %w", err)
-		}
-	}
-	if !start.Before(end) {
-		return fmt.Errorf("--from (%s) must be before --to (%s)", start.Format(time.RFC3339), end.Format(time.RFC3339))
-	}
-	logger := slog.New(slog.NewTextHandler(stderr, nil))
-	report, err := local.Replay(context.Background(), *dataDir, start, end, jobs.SystemClock{}, logger)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "replayed %d events, %d refused again\n", report.Replayed, report.Failed)
-	if report.Failed > 0 {
-		return fmt.Errorf("%d events were refused; they stay in the archive", report.Failed)
-	}
-	return nil
+	fmt.Fprintf(w, `  SigV4     service execute-api, region %[1]s
+            access key %[2]s  secret %[3]s  (%[4]s)
+Try:
+  curl -i --aws-sigv4 "aws:amz:%[1]s:execute-api" --user '%[2]s:%[3]s' \
+    -X POST %[5]s/jobs -H 'content-type: application/json' -d '{"seconds":1}'
+`, cfg.Region, dev.AccessKeyID, dev.SecretAccessKey, dev.Principal, base)
 }

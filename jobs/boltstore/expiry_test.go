@@ -55,11 +55,11 @@ func TestDeleteExpired(t *testing.T) {
 		}
 	}
 	err = s.db.View(func(tx *bolt.Tx) error {
-		want := map[string]bool{"k3": true, "k4": true, "k5": true}
+		want := map[string]bool{"\x00k3": true, "\x00k4": true, "\x00k5": true} // owner "", NUL, key
 		if got := keys(t, tx, bucketIdempotency); !maps.Equal(got, want) {
 			t.Errorf("idempotency keys left: %v, want %v", got, want)
 		}
-		if got := string(tx.Bucket(bucketIdempotency).Get([]byte("k5"))); got != "new-holder" {
+		if got := string(tx.Bucket(bucketIdempotency).Get([]byte("\x00k5"))); got != "new-holder" {
 			t.Errorf("k5 held by %q, want new-holder", got)
 		}
 		return nil

@@ -23,6 +23,7 @@ var (
 // round-trips byte for byte. Times keep their nanoseconds.
 type record struct {
 	ID             string          `json:"id"`
+	Owner          string          `json:"owner,omitempty"`
 	Type           string          `json:"type"`
 	Status         string          `json:"status"`
 	Parameters     json.RawMessage `json:"parameters,omitempty"`
@@ -58,6 +59,7 @@ type progressRecord struct {
 func toRecord(j jobs.Job) record {
 	r := record{
 		ID:             j.ID,
+		Owner:          j.Owner,
 		Type:           j.Type,
 		Status:         string(j.Status),
 		Parameters:     j.Parameters,
@@ -84,6 +86,7 @@ func toRecord(j jobs.Job) record {
 func fromRecord(r record) jobs.Job {
 	j := jobs.Job{
 		ID:             r.ID,
+		Owner:          r.Owner,
 		Type:           r.Type,
 		Status:         jobs.Status(r.Status),
 		Parameters:     r.Parameters,
@@ -128,9 +131,10 @@ func decode(data []byte) (jobs.Job, error) {
 	return fromRecord(r), nil
 }
 
-// idempotencyKey is the key of j's entry in the idempotency bucket.
+// idempotencyKey is the key of j's entry in the idempotency bucket: keys are
+// per owner, so the owner comes first, then a NUL, which no principal holds.
 func idempotencyKey(j jobs.Job) []byte {
-	return []byte(j.IdempotencyKey)
+	return []byte(j.Owner + "\x00" + j.IdempotencyKey)
 }
 
 // expiryKey is the key of a job's entry in the expiry bucket: the expiry time

@@ -165,7 +165,7 @@ func create(tx *bolt.Tx, j jobs.Job) (jobs.Job, []change, error) {
 }
 
 // Update applies fn to a copy of the job and stores the result with Seq one
-// more than before; fn cannot change ID, IdempotencyKey or Seq. A missing job
+// more than before; fn cannot change ID, Owner, IdempotencyKey or Seq. A missing job
 // is an error wrapping jobs.ErrNotFound. A terminal job is returned with an
 // error wrapping jobs.ErrTerminal, without calling fn. An error from fn is
 // returned as it is, with the job unchanged.
@@ -199,7 +199,7 @@ func updateOp(id string, fn func(*jobs.Job) error) op {
 		if err := fn(&j); err != nil {
 			return old, nil, err
 		}
-		j.ID, j.IdempotencyKey, j.Seq = old.ID, old.IdempotencyKey, old.Seq+1
+		j.ID, j.Owner, j.IdempotencyKey, j.Seq = old.ID, old.Owner, old.IdempotencyKey, old.Seq+1
 		changes, err := putChanges(&old, j)
 		if err != nil {
 			return old, nil, fmt.Errorf("boltstore: update job %s: %w", id, err)

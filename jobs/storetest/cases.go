@@ -81,7 +81,7 @@ func testDuplicateKey(t *testing.T, s jobs.Store) {
 	mustCreate(t, s, first)
 
 	second := newJob(now.Add(time.Minute))
-	second.IdempotencyKey = first.IdempotencyKey
+	second.Owner, second.IdempotencyKey = first.Owner, first.IdempotencyKey
 	got, err := s.Create(t.Context(), second)
 	if !errors.Is(err, jobs.ErrDuplicate) {
 		t.Fatalf("Create with a held idempotency key: error %v, want ErrDuplicate", err)
@@ -89,6 +89,29 @@ func testDuplicateKey(t *testing.T, s jobs.Store) {
 	assertJob(t, "job returned with ErrDuplicate", withSeq(first, 1), got)
 	if _, err := s.Get(t.Context(), second.ID); !errors.Is(err, jobs.ErrNotFound) {
 		t.Errorf("Get of the duplicate: error %v, want ErrNotFound (nothing stored)", err)
+	}
+}
+
+func testKeyPerOwner(t *testing.T, s jobs.Store) {
+	now := base()
+	first := fullJob(now)
+	mustCreate(t, s, first)
+
+	other := newJob(now)
+	other.Owner = first.Owner + "-other"
+	other.IdempotencyKey = first.IdempotencyKey
+	got, err := s.Create(t.Context(), other)
+	if err != nil {
+		t.Fatalf("Create with another owner's key: %v, want it stored", err)
+	}
+	assertJob(t, "the other owner's job", withSeq(other, 1), got)
+	// The update closure cannot move a job to another owner.
+	updated, err := s.Update(t.Context(), first.ID, func(j *jobs.Job) error {
+		j.Owner = "thief"
+		return nil
+	})
+	if err != nil || updated.Owner != first.Owner {
+		t.Fatalf("Update that changes the owner: owner %q, %v; want %q kept", updated.Owner, err, first.Owner)
 	}
 }
 
@@ -234,7 +257,7 @@ func testDelete(t *testing.T, s jobs.Store) {
 	}
 
 	again := newJob(now.Add(time.Second))
-	again.IdempotencyKey = j.IdempotencyKey
+	again.Owner, again.IdempotencyKey = j.Owner, j.IdempotencyKey
 	mustCreate(t, s, again)
 	assertJob(t, "Get of the job that took the freed key", withSeq(again, 1), mustGet(t, s, again.ID))
 }

@@ -36,6 +36,7 @@ func Run(t *testing.T, newStore func(t *testing.T) jobs.Store) {
 		{"CreateExistingID", testCreateExistingID},
 		{"DuplicateIdempotencyKey", testDuplicateKey},
 		{"ExpiredIdempotencyHolderReplaced", testExpiredKeyHolder},
+		{"IdempotencyKeysArePerOwner", testKeyPerOwner},
 		{"UpdateIncrementsSeq", testUpdate},
 		{"UpdateFnErrorLeavesJobUnchanged", testUpdateFnError},
 		{"UpdateTerminal", testUpdateTerminal},
@@ -74,6 +75,7 @@ func newJob(now time.Time) jobs.Job {
 func fullJob(now time.Time) jobs.Job {
 	j := newJob(now)
 	j.Status = jobs.StatusRunning
+	j.Owner = "arn:aws:iam::000000000000:user/storetest"
 	j.Parameters = json.RawMessage(`{"name":"<a&b>","n":[1,2.5,null],"nested":{"ok":true}}`)
 	j.Results = json.RawMessage(`{"rows":42}`)
 	j.Error = &jobs.ErrorInfo{Type: "Timeout", Message: "took too long", Condition: jobs.ConditionRetriesExhausted}
@@ -103,6 +105,7 @@ func diff(want, got jobs.Job) []string {
 		}
 	}
 	check("ID", want.ID == got.ID, want.ID, got.ID)
+	check("Owner", want.Owner == got.Owner, want.Owner, got.Owner)
 	check("Type", want.Type == got.Type, want.Type, got.Type)
 	check("Status", want.Status == got.Status, want.Status, got.Status)
 	check("Parameters", bytes.Equal(want.Parameters, got.Parameters), string(want.Parameters), string(got.Parameters))

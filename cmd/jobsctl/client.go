@@ -1,0 +1,173 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+
+	"github.com/asyncjobs/asyncjobs/jobs"
+	"github.com/asyncjobs/asyncjobs/jobs/jobjson"
+)
+
+// signingService is the service API Gateway's AWS_IAM auth checks signatures for.
+const signingService = "execute-api"
+
+// maxResponse bounds what is read of an answer.
+const maxResponse = 1 << 20
+
+// client calls the jobs API. Unless signing is off, every request is signed
+// with SigV4 over the hash of its actual body.
+type client struct {
+	endpoint string
+	http     *http.Client
+	creds    aws.CredentialsProvider // nil: requests go unsigned
+	region   string
+	// signer is this client's own: aws-sdk-go-v2's signer caches signing
+	// keys by access key id and date, not by secret.
+	signer *v4.Signer
+}
+
+// newClient builds the client that o describes.
+func (o *apiOptions) newClient(ctx context.Context) (*client, error) {
+	hc, err := o.httpClient()
+	if err != nil {
+		return nil, err
+	}
+	c := &client{endpoint: o.endpoint, http: hc, region: o.region}
+	if o.noSign {
+		return c, nil
+	}
+	if c.creds, err = o.signingCredentials(ctx); err != nil {
+		return nil, err
+	}
+	c.signer = v4.NewSigner()
+	return c, nil
+}
+
+// submit posts a job. body is the request as it goes on the wire.
+func (c *client) submit(ctx context.Context, body []byte, idempotencyKey string) (jobs.Job, error) {
+	header := http.Header{"Content-Type": {"application/json"}}
+	if idempotencyKey != "" {
+		header.Set("Idempotency-Key", idempotencyKey)
+	}
+	return c.job(ctx, http.MethodPost, "", nil, header, body)
+}
+
+// get reads a job; a positive wait long-polls up to that many seconds for it
+// to finish.
+func (c *client) get(ctx context.Context, id string, wait int) (jobs.Job, error) {
+	var query url.Values
+	if wait > 0 {
+		query = url.Values{"wait": {strconv.Itoa(wait)}}
+	}
+	return c.job(ctx, http.MethodGet, id, query, nil, nil)
+}
+
+// cancel cancels a job.
+func (c *client) cancel(ctx context.Context, id string) (jobs.Job, error) {
+	return c.job(ctx, http.MethodDelete, id, nil, nil, nil)
+}
+
+// jobID is what the API accepts as a job id (an AppSync channel segment).
+var jobID = regexp.MustCompile(`^[A-Za-z0-9-]{1,50}$`)
+
+func checkJobID(id string) error {
+	if !jobID.MatchString(id) {
+		return fmt.Errorf("no job %q: a job id is 1 to 50 letters, digits or '-'", id)
+	}
+	return nil
+}
+
+// job sends one request about job id (or, with id empty, about the
+// collection) and reads the job it answers; any other answer is an *apiError.
+func (c *client) job(ctx context.Context, method, id string, query url.Values, header http.Header, body []byte) (jobs.Job, error) {
+	path := []string{"jobs"}
+	if id != "" {
+		if err := checkJobID(id); err != nil {
+			return jobs.Job{}, err
+		}
+		path = append(path, id)
+	}
+	// JoinPath keeps the endpoint's own path: API Gateway's stage, /prod.
+	u, err := url.JoinPath(c.endpoint, path...)
+	if err != nil {
+		return jobs.Job{}, fmt.Errorf("--endpoint %q: %w", c.endpoint, err)
+	}
+	if len(query) > 0 {
+		u += "?" + query.Encode()
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
+	if err != nil {
+		return jobs.Job{}, err
+	}
+	for name, values := range header {
+		req.Header[name] = values
+	}
+	if err := c.sign(ctx, req, body); err != nil {
+		return jobs.Job{}, err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return jobs.Job{}, fmt.Errorf("%s %s: %w", method, u, err)
+	}
+	defer resp.Body.Close()
+	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+	if err != nil {
+		return jobs.Job{}, fmt.Errorf("%s %s: %w", method, u, err)
+	}
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusAccepted {
+		return jobs.Job{}, newAPIError(resp, answer, id, u)
+	}
+	j, err := decodeJob(answer)
+	if err != nil {
+		return jobs.Job{}, errors.Join(fmt.Errorf("%s %s: unreadable job", method, u), err)
+	}
+	return j, nil
+}
+
+// sign signs req for execute-api with the hash of body, which is also sent
+// in X-Amz-Content-Sha256. The Host signed is the URL's (the SDK drops an
+// explicit default port, and the request then carries the same Host);
+// Content-Length is not signed.
+func (c *client) sign(ctx context.Context, req *http.Request, body []byte) error {
+	if c.signer == nil {
+		return nil
+	}
+	creds, err := c.creds.Retrieve(ctx)
+	if err != nil {
+		return fmt.Errorf("get the credentials to sign with (see --credentials, --profile): %w", err)
+	}
+	sum := sha256.Sum256(body)
+	hash := hex.EncodeToString(sum[:])
+	req.Header.Set("X-Amz-Content-Sha256", hash)
+	// The SDK signs content-length whenever ContentLength > 0.
+	length := req.ContentLength
+	req.ContentLength = 0
+	err = c.signer.SignHTTP(ctx, creds, req, hash, signingService, c.region, time.Now())
+	req.ContentLength = length
+	if err != nil {
+		return fmt.Errorf("sign the request: %w", err)
+	}
+	return nil
+}
+
+func decodeJob(raw []byte) (jobs.Job, error) {
+	var j jobjson.Job
+	if err := json.Unmarshal(raw, &j); err != nil {
+		return jobs.Job{}, err
+	}
+	return j.Domain()
+}

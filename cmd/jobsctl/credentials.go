@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/asyncjobs/asyncjobs/auth/sigv4"
+)
+
+// signingCredentials are what requests to the API are signed with: the
+// chosen --credentials, or by default the local dev credentials for jobsd on
+// a loopback address and the AWS credential chain for anything else.
+func (o *apiOptions) signingCredentials(ctx context.Context) (aws.CredentialsProvider, error) {
+	source := o.credentials
+	switch {
+	case source != "":
+	case o.profile != "" || !isLoopback(o.endpoint):
+		source = "aws"
+	default:
+		source = "local"
+	}
+	if source == "local" {
+		local := sigv4.LocalCredential(os.LookupEnv)
+		creds := aws.Credentials{AccessKeyID: local.AccessKeyID, SecretAccessKey: local.SecretAccessKey, Source: "jobsctl local credentials"}
+		return aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return creds, nil }), nil
+	}
+	opts := []func(*config.LoadOptions) error{config.WithRegion(o.region)}
+	if o.profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(o.profile))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("load the AWS configuration (--credentials aws): %w", err)
+	}
+	return cfg.Credentials, nil
+}
+
+// isLoopback tells whether rawURL names this machine: localhost or a
+// loopback address.
+func isLoopback(rawURL string) bool {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return false
+	}
+	host := u.Hostname()
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,86 @@
+package handlers
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/awslabs/aws-lambda-go-api-proxy/core"
+	"github.com/gin-gonic/gin"
+
+	"github.com/asyncjobs/asyncjobs/auth/sigv4"
+	"github.com/asyncjobs/asyncjobs/errorhandling"
+)
+
+// Authenticator tells who sent a request, or refuses it with a *sigv4.Error.
+// body is the whole request body, already read within the body limit.
+type Authenticator interface {
+	Authenticate(r *http.Request, body []byte) (principal string, err error)
+}
+
+// AuthenticatorFunc is a function that is an Authenticator, such as
+// (*sigv4.Verifier).Verify.
+type AuthenticatorFunc func(r *http.Request, body []byte) (string, error)
+
+// Authenticate calls f.
+func (f AuthenticatorFunc) Authenticate(r *http.Request, body []byte) (string, error) {
+	return f(r, body)
+}
+
+// Anonymous takes every request as coming from principal: jobsd --auth=none.
+func Anonymous(principal string) Authenticator {
+	return AuthenticatorFunc(func(*http.Request, []byte) (string, error) { return principal, nil })
+}
+
+// APIGatewayIdentity takes the caller that API Gateway's AWS_IAM auth has
+// already verified from the request context that the Lambda proxy adapter
+// (ginadapter's ProxyWithContext) fills: identity.userArn, else caller.
+func APIGatewayIdentity() Authenticator {
+	return AuthenticatorFunc(func(r *http.Request, _ []byte) (string, error) {
+		rc, ok := core.GetAPIGatewayContextFromContext(r.Context())
+		switch {
+		case !ok:
+			return "", &sigv4.Error{Message: "Missing Authentication Token"}
+		case rc.Identity.UserArn != "":
+			return rc.Identity.UserArn, nil
+		case rc.Identity.Caller != "":
+			return rc.Identity.Caller, nil
+		}
+		return "", &sigv4.Error{Message: "Missing Authentication Token"}
+	})
+}
+
+// principalKey is where authenticate leaves the caller in the gin context.
+const principalKey = "asyncjobs.principal"
+
+// authenticate reads the body (within limit, so a refusal never costs more),
+// asks a who sent the request, and hands the body on to the handler.
+func authenticate(a Authenticator, limit int64) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, limit))
+		if err != nil {
+			c.Abort()
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				_ = c.Error(fmt.Errorf("%w: %w", errorhandling.ErrBodyTooLarge, err))
+				return
+			}
+			_ = c.Error(fmt.Errorf("read request body: %w", err))
+			return
+		}
+		c.Request.Body = io.NopCloser(bytes.NewReader(body))
+		principal, err := a.Authenticate(c.Request, body)
+		if err != nil {
+			c.Abort()
+			_ = c.Error(err)
+			return
+		}
+		c.Set(principalKey, principal)
+		c.Next()
+	}
+}
+
+// principal is who sent the request: the one place handlers learn it.
+func principal(c *gin.Context) string { return c.GetString(principalKey) }
