@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin
 ARGS    ?=
 # Folders with Node packages that the tests use; installed from their lock files.
-NODE_DIRS := interop/amplify postman
+NODE_DIRS := interop/amplify postman jobs/dynamostore/testdata/dynalite
 NODE_DEPS := $(addsuffix /node_modules/.package-lock.json,$(NODE_DIRS))
 
 .PHONY: run test lint build clean help
@@ -29,6 +29,17 @@ lint:
 ## build: build the commands into ./bin
 build:
 	$(GO) build -o $(BIN)/ ./cmd/...
+
+## lambdas: build the Lambda functions for provided.al2023 on arm64 as bin/lambda/<name>/bootstrap
+LAMBDAS := api processor errorhandler
+.PHONY: lambdas
+lambdas:
+	@for fn in $(LAMBDAS); do \
+		echo "building $(BIN)/lambda/$$fn/bootstrap"; \
+		GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w' \
+			-o $(BIN)/lambda/$$fn/bootstrap ./cmd/$$fn-lambda || exit 1; \
+	done
+	@ls -l $(addprefix $(BIN)/lambda/,$(addsuffix /bootstrap,$(LAMBDAS)))
 
 ## clean: remove built binaries (not ./data)
 clean:
