@@ -23,6 +23,7 @@ type Handler struct {
 // already terminal or gone needs nothing; a record it cannot read, or a store
 // it cannot write, is an error, so the record goes on to the archive.
 func (h *Handler) Handle(ctx context.Context, rec InvocationRecord) error {
+	rec = original(rec)
 	var inv jobs.Invocation
 	if err := json.Unmarshal(rec.RequestPayload, &inv); err != nil || inv.JobID == "" {
 		return fmt.Errorf("error handler: record %s has no job id in its request payload", rec.RequestContext.RequestID)
@@ -46,6 +47,25 @@ func (h *Handler) Handle(ctx context.Context, rec InvocationRecord) error {
 	h.Logger.Info("job failed", "job", j.ID, "condition", info.Condition, "errorType", info.Type, "attempts", j.Attempts)
 	h.Notifier.Notify(j)
 	return nil
+}
+
+// maxNesting bounds how many records original looks through.
+const maxNesting = 8
+
+// original is the processor's failure record inside rec. A record that
+// reaches the archive is the error handler's own failure, whose
+// requestPayload is the record it failed to handle; a replay delivers it as
+// it is, and each failed replay wraps it once more.
+func original(rec InvocationRecord) InvocationRecord {
+	for range maxNesting {
+		var inner InvocationRecord
+		if json.Unmarshal(rec.RequestPayload, &inner) != nil ||
+			inner.RequestContext.FunctionArn == "" || inner.RequestContext.Condition == "" {
+			return rec
+		}
+		rec = inner
+	}
+	return rec
 }
 
 // failureOf turns a destination record into the job's error.

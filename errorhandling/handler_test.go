@@ -145,3 +145,27 @@ func TestHandlerRefusesUnreadableRecords(t *testing.T) {
 		}
 	}
 }
+
+// TestHandlerUnwrapsTheErrorHandlersOwnFailure replays what really reaches
+// the archive: the error handler's failure record, whose request payload is
+// the processor's record, itself wrapped again by a failed replay.
+func TestHandlerUnwrapsTheErrorHandlersOwnFailure(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	f.running(t, "a")
+	inner := record("a", jobs.ConditionRetriesExhausted, &errorhandling.ResponsePayload{ErrorType: "SecondsAboveLimit", ErrorMessage: "too long"})
+	rec := inner
+	for range 2 {
+		payload, _ := json.Marshal(rec)
+		rec = record("unused", jobs.ConditionRetriesExhausted, &errorhandling.ResponsePayload{ErrorType: "Error", ErrorMessage: "store down"})
+		rec.RequestContext.FunctionArn = "arn:aws:lambda:us-east-1:000000000000:function:jobs-error-handler:$LATEST"
+		rec.RequestPayload = payload
+	}
+	if err := f.handler.Handle(context.Background(), rec); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := f.store.Get(context.Background(), "a")
+	if got.Status != jobs.StatusFailure || got.Error.Type != "SecondsAboveLimit" || got.Error.Message != "too long" {
+		t.Fatalf("job %s %+v, want the processor's failure, not the error handler's", got.Status, got.Error)
+	}
+}

@@ -48,7 +48,7 @@ var statusRules = []statusRule{
 	{target: jobs.ErrOverloaded, status: http.StatusServiceUnavailable,
 		detail: "too many jobs are queued; try again later", retryAfter: 1},
 	{target: jobs.ErrUnavailable, status: http.StatusServiceUnavailable,
-		detail: "the service is shutting down; try again later", retryAfter: 1},
+		detail: "the service is unavailable for a moment; try again later", retryAfter: 1},
 	{target: ErrBodyTooLarge, status: http.StatusRequestEntityTooLarge, detail: "the request body is too large"},
 	{target: ErrUnsupportedMediaType, status: http.StatusUnsupportedMediaType,
 		detail: "the body must be JSON: Content-Type application/json or application/*+json"},

@@ -1,0 +1,174 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
+
+	"github.com/asyncjobs/asyncjobs/jobs"
+	"github.com/asyncjobs/asyncjobs/jobs/boltstore"
+	"github.com/asyncjobs/asyncjobs/jobs/jobjson"
+	"github.com/asyncjobs/asyncjobs/jobs/lambdainvoker"
+)
+
+// The job of the fixtures and the caller that API Gateway's IAM auth verified.
+const (
+	jobID = "0192f0a4-6b1e-7c3d-9a2b-5e4f3a2b1c0d"
+	owner = "arn:aws:iam::123456789012:user/postman"
+)
+
+var now = time.Date(2026, 11, 22, 10, 15, 0, 0, time.UTC)
+
+type fixedClock struct{}
+
+func (fixedClock) Now() time.Time { return now }
+
+// recorder is a push.Publisher that keeps every event, as the job JSON it is.
+type recorder struct {
+	mu     sync.Mutex
+	chans  []string
+	events []jobjson.Job
+}
+
+func (r *recorder) Publish(_ context.Context, channel string, events []json.RawMessage) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, e := range events {
+		var j jobjson.Job
+		if err := json.Unmarshal(e, &j); err != nil {
+			return err
+		}
+		r.chans = append(r.chans, channel)
+		r.events = append(r.events, j)
+	}
+	return nil
+}
+
+func (r *recorder) published() ([]string, []jobjson.Job) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.chans...), append([]jobjson.Job(nil), r.events...)
+}
+
+// lambdaAPI is the Lambda service as the invoker's client: it accepts every
+// invocation, or refuses every one with err, and keeps the payloads.
+type lambdaAPI struct {
+	mu       sync.Mutex
+	err      error
+	payloads []string
+}
+
+func (l *lambdaAPI) Invoke(_ context.Context, in *awslambda.InvokeInput, _ ...func(*awslambda.Options)) (*awslambda.InvokeOutput, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.err != nil {
+		return nil, l.err
+	}
+	l.payloads = append(l.payloads, string(in.Payload))
+	return &awslambda.InvokeOutput{StatusCode: http.StatusAccepted}, nil
+}
+
+// fixture reads an API Gateway event of testdata.
+func fixture(t *testing.T, name string) events.APIGatewayProxyRequest {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var req events.APIGatewayProxyRequest
+	if err := json.Unmarshal(data, &req); err != nil {
+		t.Fatal(err)
+	}
+	return req
+}
+
+// testAPI is the function under test and what it is made of.
+type testAPI struct {
+	api     *api
+	store   *boltstore.Store
+	lambda  *lambdaAPI
+	pub     *recorder
+	watcher *watcher
+}
+
+// watcher is the in-process jobs.Hub, telling each job it starts watching.
+type watcher struct {
+	hub      *jobs.Hub
+	watching chan string
+}
+
+func (w *watcher) Watch(id string) (<-chan jobs.Job, func()) {
+	changes, stop := w.hub.Watch(id)
+	w.watching <- id
+	return changes, stop
+}
+
+// setup returns the function over a bbolt store (a real jobs.Store), the
+// real Lambda invoker on a fake Lambda, a recording publisher and an
+// in-process watcher; new jobs get the fixtures' id.
+func setup(t *testing.T) *testAPI {
+	t.Helper()
+	store, err := boltstore.Open(filepath.Join(t.TempDir(), "jobs.db"), boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	f := &testAPI{store: store, lambda: &lambdaAPI{}, pub: &recorder{}, watcher: &watcher{hub: jobs.NewHub(), watching: make(chan string, 1)}}
+	f.api, err = newAPI(apiDeps{
+		Store: store, Invoker: lambdainvoker.New(f.lambda, "jobs-processor"), Publisher: f.pub, Watcher: f.watcher,
+		Namespace: "jobs", Retention: DefaultRetention, Clock: fixedClock{}, NewID: func() string { return jobID },
+		Logger: slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.api.notifier.Close(context.Background()) })
+	return f
+}
+
+// serve runs req through the function as the Lambda runtime does.
+func (f *testAPI) serve(t *testing.T, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, jobjson.Job) {
+	t.Helper()
+	payload, err := json.Marshal(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := lambda.NewHandler(f.api.handle).Invoke(t.Context(), payload)
+	if err != nil {
+		t.Fatalf("handler failed: %v", err)
+	}
+	var resp events.APIGatewayProxyResponse
+	if err := json.Unmarshal(out, &resp); err != nil {
+		t.Fatal(err)
+	}
+	var j jobjson.Job
+	if resp.StatusCode < 300 {
+		if err := json.Unmarshal([]byte(resp.Body), &j); err != nil {
+			t.Fatalf("body %s: %v", resp.Body, err)
+		}
+	}
+	return resp, j
+}
+
+// seed stores the fixtures' job, Pending, as the owner submitted it.
+func (f *testAPI) seed(t *testing.T) jobs.Job {
+	t.Helper()
+	j, err := f.store.Create(t.Context(), jobs.Job{
+		ID: jobID, Owner: owner, Type: "sleep", Status: jobs.StatusPending, Parameters: json.RawMessage(`{"seconds":1}`),
+		CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(DefaultRetention),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return j
+}

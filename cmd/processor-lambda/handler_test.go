@@ -1,0 +1,117 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambda/messages"
+
+	"github.com/asyncjobs/asyncjobs/jobs"
+)
+
+// statuses lists the channel, status and seq of each published event.
+func statuses(events []published) string {
+	var s string
+	for _, e := range events {
+		s += fmt.Sprintf("%s %s@%d; ", e.channel, e.job.Status, e.job.Seq)
+	}
+	return s
+}
+
+// TestAsyncInvocationThroughTheLambdaHandler decodes the fixture payload and
+// runs the handler with aws-lambda-go's own machinery (lambda.NewHandler), as
+// the runtime does.
+func TestAsyncInvocationThroughTheLambdaHandler(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		params    string
+		errorType string // of the returned error; "" for none
+		message   string
+		status    jobs.Status
+		events    string
+	}{
+		"success": {
+			params: `{"seconds":1}`, status: jobs.StatusSuccess,
+			events: "/jobs/" + jobID + " Running@2; /jobs/" + jobID + " Success@3; ",
+		},
+		"above the processing limit": {
+			params: `{"seconds":301}`, errorType: "SecondsAboveLimit", status: jobs.StatusRunning,
+			message: "cannot sleep for 301 seconds: the processing limit is 300 seconds",
+			events:  "/jobs/" + jobID + " Running@2; ",
+		},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			h, store, rec := setup(t)
+			seed(t, store, tt.params)
+
+			_, err := lambda.NewHandler(h.handle).Invoke(t.Context(), fixture(t, "async-invocation.json"))
+
+			if tt.errorType == "" && err != nil {
+				t.Fatalf("handler failed: %v", err)
+			}
+			if tt.errorType != "" {
+				var ie messages.InvokeResponse_Error
+				if !errors.As(err, &ie) || ie.Type != tt.errorType || ie.Message != tt.message {
+					t.Fatalf("error %#v, want a messages.InvokeResponse_Error of type %s: %s", err, tt.errorType, tt.message)
+				}
+			}
+			j, err := store.Get(t.Context(), jobID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if j.Status != tt.status || j.Attempts != 1 {
+				t.Errorf("stored %s after %d attempts, want %s after 1", j.Status, j.Attempts, tt.status)
+			}
+			if tt.status == jobs.StatusSuccess && string(j.Results) != `{"message":"I slept for 1 seconds"}` {
+				t.Errorf("results %s", j.Results)
+			}
+			// Published before the handler returned: Lambda freezes the process after.
+			if got := statuses(rec.published()); got != tt.events {
+				t.Errorf("published %s, want %s", got, tt.events)
+			}
+		})
+	}
+}
+
+func TestAnInvocationOfAJobThatIsGoneNeedsNothing(t *testing.T) {
+	t.Parallel()
+	h, _, rec := setup(t)
+	if _, err := lambda.NewHandler(h.handle).Invoke(t.Context(), fixture(t, "async-invocation.json")); err != nil {
+		t.Errorf("got %v, want nil: nothing to retry", err)
+	}
+	if got := rec.published(); len(got) != 0 {
+		t.Errorf("published %s", statuses(got))
+	}
+}
+
+func TestFunctionErrorNamesTheJobsErrorType(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		err      error
+		wantType string
+	}{
+		"typed":          {err: jobs.Errorf("Timeout", "job sleep exceeded its timeout of 5m10s"), wantType: "Timeout"},
+		"typed, wrapped": {err: fmt.Errorf("run: %w", jobs.Errorf("Panic", "job panicked: boom")), wantType: "Panic"},
+		"plain":          {err: errors.New("start job x: dynamo: throttled"), wantType: "Error"},
+	}
+	for name, tt := range tests {
+		got := functionError(tt.err)
+		ie, ok := got.(messages.InvokeResponse_Error) // the runtime checks with a type assertion, not errors.As
+		if !ok || ie.Type != tt.wantType || ie.Message != tt.err.Error() {
+			t.Errorf("%s: %#v, want type %s and message %q", name, got, tt.wantType, tt.err)
+		}
+		payload, _ := json.Marshal(ie)
+		want := fmt.Sprintf(`{"errorMessage":%q,"errorType":%q}`, tt.err.Error(), tt.wantType)
+		if string(payload) != want {
+			t.Errorf("%s: response payload %s, want %s", name, payload, want)
+		}
+	}
+	if functionError(nil) != nil {
+		t.Error("functionError(nil) is not nil")
+	}
+}

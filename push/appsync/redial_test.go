@@ -1,0 +1,213 @@
+package appsync
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/asyncjobs/asyncjobs/jobs"
+)
+
+// redialSetup is a RedialingWatcher on f, with its logs, and a separate
+// connection to publish with.
+func redialSetup(t *testing.T, f *fakeRealtime) (*RedialingWatcher, *syncBuffer, *Conn) {
+	t.Helper()
+	publisher, err := f.dial(t, APIKey("k"), ClientConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs syncBuffer
+	w, err := NewRedialingWatcher(RedialConfig{
+		Client: ClientConfig{Endpoint: f.srv.URL + "/event", Auth: APIKey("k"), HTTPClient: f.srv.Client()},
+		Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	return w, &logs, publisher
+}
+
+// syncBuffer is a bytes.Buffer that logs may be written to concurrently.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func (f *fakeRealtime) connections() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.conns)
+}
+
+// publishSeq publishes job id at seq and checks that changes delivers it.
+func publishSeq(t *testing.T, publisher *Conn, changes <-chan jobs.Job, id string, seq int64) {
+	t.Helper()
+	if err := publisher.Publish(t.Context(), "/jobs/"+id, []json.RawMessage{jobEvent(t, id, seq, jobs.StatusRunning)}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case j := <-changes:
+		if j.ID != id || j.Seq != seq {
+			t.Errorf("delivered %s at seq %d, want %s at seq %d", j.ID, j.Seq, id, seq)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s at seq %d was not delivered", id, seq)
+	}
+}
+
+func TestRedialingWatcherDialsLazilyOnceForConcurrentWatches(t *testing.T) {
+	t.Parallel()
+	f := newFakeRealtime(t, apiKeyAuth("k"))
+	w, _, publisher := redialSetup(t, f)
+	if n := f.connections(); n != 1 {
+		t.Fatalf("%d connections before the first Watch, want only the publisher's", n)
+	}
+
+	const watchers = 8
+	changes := make([]<-chan jobs.Job, watchers)
+	var wg sync.WaitGroup
+	for i := range watchers {
+		wg.Go(func() {
+			var stop func()
+			changes[i], stop = w.Watch(fmt.Sprintf("job-%d", i))
+			t.Cleanup(stop)
+		})
+	}
+	wg.Wait()
+	if n := f.connections(); n != 2 {
+		t.Errorf("%d connections after %d concurrent watches, want 2 (one for the watcher)", n, watchers)
+	}
+	for i := range watchers {
+		publishSeq(t, publisher, changes[i], fmt.Sprintf("job-%d", i), 1)
+	}
+}
+
+func TestRedialingWatcherRedialsOnceTheConnectionEnds(t *testing.T) {
+	t.Parallel()
+	f := newFakeRealtime(t, apiKeyAuth("k"))
+	w, _, _ := redialSetup(t, f)
+	changes, stop := w.Watch("job-1")
+	defer stop()
+	first := w.current.conn
+
+	f.dropAll() // the watcher's connection and the publisher's
+	<-first.Done()
+	publisher, err := f.dial(t, APIKey("k"), ClientConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, stopAgain := w.Watch("job-1")
+	defer stopAgain()
+	if w.current.conn == first {
+		t.Fatal("Watch used the connection that had ended")
+	}
+	if n := f.connections(); n != 4 {
+		t.Errorf("%d connections, want 4: two dropped, the new publisher's and the redialled one", n)
+	}
+	publishSeq(t, publisher, again, "job-1", 2)
+	select {
+	case j := <-changes:
+		t.Errorf("the watch on the ended connection delivered %+v", j)
+	default:
+	}
+}
+
+func TestRedialingWatcherBoundsTheDial(t *testing.T) {
+	t.Parallel()
+	var attempts atomic.Int32
+	// A server that takes the WebSocket upgrade request and never answers it.
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		attempts.Add(1)
+		<-r.Context().Done()
+	}))
+	t.Cleanup(srv.Close)
+	var logs syncBuffer
+	w, err := NewRedialingWatcher(RedialConfig{
+		Client: ClientConfig{Endpoint: srv.URL + "/event", Auth: APIKey("k"), HTTPClient: srv.Client(),
+			ReplyTimeout: time.Hour},
+		DialTimeout: 50 * time.Millisecond,
+		Logger:      slog.New(slog.NewTextHandler(&logs, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	changes, stop := w.Watch("job-1")
+	stop()
+	if elapsed := time.Since(start); elapsed > 5*time.Second {
+		t.Errorf("Watch took %s with a dial timeout of 50ms", elapsed)
+	}
+	select {
+	case j := <-changes:
+		t.Errorf("delivered %+v", j)
+	default:
+	}
+	w.Watch("job-2") // a failed dial is not kept: this one dials again
+	if n := attempts.Load(); n != 2 {
+		t.Errorf("%d dials, want 2", n)
+	}
+	if s := logs.String(); !strings.Contains(s, "cannot watch job") || !strings.Contains(s, "job=job-1") ||
+		!strings.Contains(s, "deadline exceeded") {
+		t.Errorf("logs %q do not tell that job-1 cannot be watched for want of a connection", s)
+	}
+}
+
+func TestRedialingWatcherClose(t *testing.T) {
+	t.Parallel()
+	f := newFakeRealtime(t, apiKeyAuth("k"))
+	w, logs, _ := redialSetup(t, f)
+	w.Watch("job-1")
+	conn := w.current.conn
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	<-conn.Done()
+	changes, stop := w.Watch("job-2")
+	defer stop()
+	if n := f.connections(); n != 2 {
+		t.Errorf("%d connections, want 2: Watch dialled after Close", n)
+	}
+	select {
+	case j := <-changes:
+		t.Errorf("delivered %+v after Close", j)
+	default:
+	}
+	if s := logs.String(); !strings.Contains(s, "job=job-2") || !strings.Contains(s, ErrClosed.Error()) {
+		t.Errorf("logs %q do not tell that job-2 cannot be watched after Close", s)
+	}
+}
+
+func TestNewRedialingWatcherChecksTheConfig(t *testing.T) {
+	t.Parallel()
+	tests := map[string]ClientConfig{
+		"no endpoint":  {Auth: APIKey("k")},
+		"no auth":      {Endpoint: "https://example.com/event"},
+		"bad realtime": {Endpoint: "https://example.com/event", RealtimeEndpoint: "wss://", Auth: APIKey("k")},
+	}
+	for name, cfg := range tests {
+		if _, err := NewRedialingWatcher(RedialConfig{Client: cfg}); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+}
