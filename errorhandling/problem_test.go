@@ -33,7 +33,7 @@ func TestProblemFor(t *testing.T) {
 		{"conflict", jobs.ErrConflict, 409, "at the same time", 0, 0},
 		{"idempotency mismatch", jobs.ErrIdempotencyMismatch, 422, "Idempotency-Key", 0, 0},
 		{"overloaded", fmt.Errorf("dispatch job x: %w", jobs.ErrOverloaded), 503, "try again", 0, 1},
-		{"unavailable", jobs.ErrUnavailable, 503, "shutting down", 0, 1},
+		{"unavailable", jobs.ErrUnavailable, 503, "unavailable", 0, 1},
 		{"body too large", ErrBodyTooLarge, 413, "too large", 0, 0},
 		{"body over a known limit", fmt.Errorf("%w: %w", ErrBodyTooLarge, &http.MaxBytesError{Limit: 65536}), 413, "65536 bytes", 0, 0},
 		{"bare max bytes error", &http.MaxBytesError{Limit: 10}, 413, "limit of 10 bytes", 0, 0},
