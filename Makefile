@@ -6,7 +6,7 @@ ARGS    ?=
 NODE_DIRS := interop/amplify postman jobs/dynamostore/testdata/dynalite
 NODE_DEPS := $(addsuffix /node_modules/.package-lock.json,$(NODE_DIRS))
 
-.PHONY: run test lint build clean help
+.PHONY: run test lint build clean help lambdas fuzz-seeds
 
 ## run: start the whole system in the foreground (ARGS="--addr 127.0.0.1:9090" to pass flags)
 run:
@@ -15,6 +15,7 @@ run:
 ## test: lint, then every test with the race detector (installs the Node packages first)
 test: lint $(NODE_DEPS)
 	$(GO) test -race -count=1 ./...
+	$(MAKE) --no-print-directory fuzz-seeds
 
 %/node_modules/.package-lock.json: %/package-lock.json
 	cd $* && npm ci --no-audit --no-fund
@@ -32,7 +33,6 @@ build:
 
 ## lambdas: build the Lambda functions for provided.al2023 on arm64 as bin/lambda/<name>/bootstrap
 LAMBDAS := api processor errorhandler
-.PHONY: lambdas
 lambdas:
 	@for fn in $(LAMBDAS); do \
 		echo "building $(BIN)/lambda/$$fn/bootstrap"; \
@@ -48,3 +48,15 @@ clean:
 ## help: list the targets
 help:
 	@grep -E '^## ' $(MAKEFILE_LIST) | sed 's/^## /  /'
+
+# Fuzz targets as package:Target; go test -fuzz takes one target per run.
+FUZZ_TARGETS := ./handlers:FuzzSubmit ./jobs:FuzzRegistryParameters ./push:FuzzNormalizeChannel \
+	./push/localevents:FuzzClientMessages ./auth/sigv4:FuzzParseAuthorization
+FUZZTIME ?= 3s
+
+## fuzz-seeds: run each fuzz target for FUZZTIME (3s; FUZZTIME=10m for the long run)
+fuzz-seeds:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "$(GO) test -run '^$$' -fuzz '^$${t#*:}$$' -fuzztime $(FUZZTIME) $${t%%:*}"; \
+		$(GO) test -run '^$$' -fuzz "^$${t#*:}\$$" -fuzztime $(FUZZTIME) "$${t%%:*}"; \
+	done

@@ -55,7 +55,10 @@ func renderErrors(logger *slog.Logger) gin.HandlerFunc {
 			return
 		}
 		p := errorhandling.ProblemFor(last.Err)
-		if p.Status >= http.StatusInternalServerError {
+		// A 503 with Retry-After (queue full, shutting down) is the server
+		// working as designed: the request log line records it; logging
+		// each one as an error would flood the log under the very load it sheds.
+		if _, refusal := errorhandling.RetryAfter(last.Err); p.Status >= http.StatusInternalServerError && !refusal {
 			logger.ErrorContext(c.Request.Context(), "request failed",
 				"method", c.Request.Method, "path", c.Request.URL.Path, "status", p.Status, "err", last.Err)
 		}

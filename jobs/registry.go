@@ -9,6 +9,7 @@ import (
 	"io"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -181,7 +182,13 @@ func decodeStrict(raw json.RawMessage, v any) error {
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return invalid("", "json", "", "the body is not valid JSON: it ends too early")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		// encoding/json quotes the name with %q: unquote it, so that the
+		// field is named as the client wrote it.
+		quoted := strings.TrimPrefix(err.Error(), "json: unknown field ")
+		field, uerr := strconv.Unquote(quoted)
+		if uerr != nil {
+			field = strings.Trim(quoted, `"`)
+		}
 		return invalid(field, "unknown", "", fmt.Sprintf("%s is not a known field", field))
 	default:
 		return invalid("", "json", "", "the body is not valid JSON: "+err.Error())

@@ -53,6 +53,7 @@ type Config struct {
 	RetryDelay      time.Duration // before the first retry; doubled before the second
 	MaxEventAge     time.Duration // an invocation older than this is not run again
 	MaxBodyBytes    int64         // the largest POST body
+	MaxConnections  int           // API connections served at once; beyond them a 503 (0: no limit)
 	ShutdownTimeout time.Duration // how long running jobs may take to finish at shutdown
 	JobTypes        jobtypes.Config
 	Clock           jobs.Clock
@@ -88,6 +89,7 @@ func DefaultConfig() Config {
 		RetryDelay:      time.Second,
 		MaxEventAge:     6 * time.Hour,
 		MaxBodyBytes:    64 << 10,
+		MaxConnections:  4096,
 		ShutdownTimeout: 10 * time.Second,
 		JobTypes:        jobtypes.DefaultConfig(),
 		Clock:           jobs.SystemClock{},
@@ -152,6 +154,9 @@ func Start(cfg Config) (sys *System, err error) {
 		s.invoker.Close(context.Background())
 		s.events.close(context.Background())
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	if cfg.MaxConnections > 0 {
+		s.listener = newLimitListener(s.listener, cfg.MaxConnections, time.Second)
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	s.stop = stop

@@ -39,7 +39,8 @@ func NormalizeChannel(channel string, wildcard bool) (string, error) {
 	c := channel
 	if wildcard {
 		if base, ok := strings.CutSuffix(strings.TrimSuffix(c, "/"), "/*"); ok {
-			if !channelPattern.MatchString(base) || strings.Count(strings.Trim(base, "/"), "/") >= 4 {
+			// base keeps its leading '/', if any, but may not end in one: "/jobs//*" has an empty segment.
+			if strings.HasSuffix(base, "/") || !channelPattern.MatchString(base) || strings.Count(strings.Trim(base, "/"), "/") >= 4 {
 				return "", fmt.Errorf("channel %q is not valid: a wildcard may only follow 1 to 4 segments", channel)
 			}
 			return "/" + strings.Trim(base, "/") + "/*", nil

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"maps"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -140,6 +141,25 @@ type fixedClock time.Time
 
 func (c fixedClock) Now() time.Time { return time.Time(c) }
 
+// lockedBuffer is a bytes.Buffer that the sweeper's goroutine and the test
+// can share.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
 func TestRunSweeper(t *testing.T) {
 	t.Parallel()
 	s, _ := setup(t)
@@ -149,7 +169,7 @@ func TestRunSweeper(t *testing.T) {
 	mustCreate(t, s, old)
 	mustCreate(t, s, live)
 
-	var logs bytes.Buffer
+	var logs lockedBuffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan struct{})
@@ -165,7 +185,12 @@ func TestRunSweeper(t *testing.T) {
 			t.Fatal("the sweeper did not delete the expired job")
 		}
 	}
-	time.Sleep(20 * time.Millisecond) // a few more sweeps, with nothing to delete
+	// Then at least one more sweep, with nothing to delete.
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(logs.String(), "no expired jobs"); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no sweep after the deletion:\n%s", logs.String())
+		}
+	}
 	cancel()
 	<-done
 

@@ -214,14 +214,20 @@ func (s *Server) validAuthorization(raw json.RawMessage) bool {
 }
 
 // apiKey finds the x-api-key entry of an authorization object, ignoring case.
+// An object that spells it more than once with different values has no
+// valid key (""), whatever the order of its members.
 func apiKey(auth map[string]any) (key string, ok bool) {
 	for k, v := range auth {
-		if strings.EqualFold(k, "x-api-key") {
-			key, _ = v.(string)
-			return key, true
+		if !strings.EqualFold(k, "x-api-key") {
+			continue
 		}
+		s, _ := v.(string)
+		if ok && s != key {
+			return "", true
+		}
+		key, ok = s, true
 	}
-	return "", false
+	return key, ok
 }
 
 // Stats returns the server's counters.
