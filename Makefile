@@ -3,10 +3,10 @@ GO      ?= go
 BIN     := bin
 ARGS    ?=
 # Folders with Node packages that the tests use; installed from their lock files.
-NODE_DIRS := interop/amplify postman jobs/dynamostore/testdata/dynalite
+NODE_DIRS := interop/amplify postman jobs/dynamostore/testdata/dynalite infra
 NODE_DEPS := $(addsuffix /node_modules/.package-lock.json,$(NODE_DIRS))
 
-.PHONY: run test lint build clean help lambdas fuzz-seeds
+.PHONY: run test lint build clean help lambdas fuzz-seeds infra-test deploy
 
 ## run: start the whole system in the foreground (ARGS="--addr 127.0.0.1:9090" to pass flags)
 run:
@@ -16,6 +16,7 @@ run:
 test: lint $(NODE_DEPS)
 	$(GO) test -race -count=1 ./...
 	$(MAKE) --no-print-directory fuzz-seeds
+	$(MAKE) --no-print-directory infra-test
 
 %/node_modules/.package-lock.json: %/package-lock.json
 	cd $* && npm ci --no-audit --no-fund
@@ -40,6 +41,18 @@ lambdas:
 			-o $(BIN)/lambda/$$fn/bootstrap ./cmd/$$fn-lambda || exit 1; \
 	done
 	@ls -l $(addprefix $(BIN)/lambda/,$(addsuffix /bootstrap,$(LAMBDAS)))
+
+# jsii (under CDK) prints an end-of-life banner for Node 20 unless told not to.
+CDK_ENV := JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1 JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
+
+## infra-test: the CDK app's tests, then `cdk synth` with the pinned CLI over the built Lambdas
+infra-test: lambdas infra/node_modules/.package-lock.json
+	cd infra && $(GO) vet ./... && $(CDK_ENV) $(GO) test -count=1 ./...
+	cd infra && $(CDK_ENV) npx cdk synth --quiet
+
+## deploy: build the Lambdas and deploy the stack to the AWS account of your credentials
+deploy: lambdas infra/node_modules/.package-lock.json
+	cd infra && $(CDK_ENV) npx cdk deploy AsyncJobs
 
 ## clean: remove built binaries (not ./data)
 clean:

@@ -1,0 +1,269 @@
+package main
+
+import (
+	"encoding/json"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// methodPaths maps each API Gateway method of the template to "METHOD /path".
+func methodPaths(t *testing.T, tpl template) map[string]string {
+	t.Helper()
+	var path func(resourceID any) string
+	path = func(resourceID any) string {
+		m, _ := resourceID.(map[string]any)
+		if id, ok := m["Ref"].(string); ok {
+			r := tpl.Resources[id]
+			return path(r.Properties["ParentId"]) + "/" + r.Properties["PathPart"].(string)
+		}
+		return "" // Fn::GetAtt [RestApi, RootResourceId]
+	}
+	routes := map[string]string{}
+	for id, m := range tpl.ofType("AWS::ApiGateway::Method") {
+		routes[id] = m.Properties["HttpMethod"].(string) + " " + path(m.Properties["ResourceId"])
+	}
+	return routes
+}
+
+func TestEveryMethodRequiresIAM(t *testing.T) {
+	tpl := setup(t)
+	methods := tpl.ofType("AWS::ApiGateway::Method")
+	if len(methods) != 3 {
+		t.Errorf("want 3 methods, got %d", len(methods))
+	}
+	for id, m := range methods {
+		if got := m.Properties["AuthorizationType"]; got != "AWS_IAM" {
+			t.Errorf("method %s: AuthorizationType %v, want AWS_IAM", id, got)
+		}
+	}
+	routes := slices.Sorted(maps.Values(methodPaths(t, tpl)))
+	want := []string{"DELETE /jobs/{id}", "GET /jobs/{id}", "POST /jobs"}
+	if !slices.Equal(routes, want) {
+		t.Errorf("routes = %v, want %v", routes, want)
+	}
+}
+
+func TestMethodsProxyToTheAPIFunction(t *testing.T) {
+	tpl := setup(t)
+	apiFn := tpl.functionID(t, "Api")
+	for id, m := range tpl.ofType("AWS::ApiGateway::Method") {
+		integration, _ := m.Properties["Integration"].(map[string]any)
+		if integration["Type"] != "AWS_PROXY" {
+			t.Errorf("method %s: integration type %v, want AWS_PROXY", id, integration["Type"])
+		}
+		if uri := render(integration["Uri"]); !strings.Contains(uri, "${"+apiFn+".Arn}") {
+			t.Errorf("method %s: integration URI %s does not name the API function", id, uri)
+		}
+	}
+	if _, api := tpl.one(t, "AWS::ApiGateway::RestApi", "JobsApi"); !same(api.Properties["EndpointConfiguration"], map[string]any{"Types": []string{"REGIONAL"}}) {
+		t.Errorf("EndpointConfiguration = %v, want REGIONAL", api.Properties["EndpointConfiguration"])
+	}
+}
+
+func TestSubmitBodyIsValidated(t *testing.T) {
+	tpl := setup(t)
+	routes := methodPaths(t, tpl)
+	var post resource
+	for id, route := range routes {
+		if route == "POST /jobs" {
+			post = tpl.Resources[id]
+		}
+	}
+	validatorID, validator := tpl.one(t, "AWS::ApiGateway::RequestValidator", "JobsApiSubmitBodyValidator")
+	if !same(post.Properties["RequestValidatorId"], ref(validatorID)) || validator.Properties["ValidateRequestBody"] != true {
+		t.Errorf("POST /jobs: validator %v (%v), want %s validating the body", post.Properties["RequestValidatorId"], validator.Properties, validatorID)
+	}
+	modelID, model := tpl.one(t, "AWS::ApiGateway::Model", "JobsApiSubmitJobRequestModel")
+	if !same(post.Properties["RequestModels"], map[string]any{"application/json": ref(modelID)}) {
+		t.Errorf("POST /jobs: RequestModels %v, want application/json → %s", post.Properties["RequestModels"], modelID)
+	}
+	for id, route := range routes {
+		if route != "POST /jobs" && tpl.Resources[id].Properties["RequestValidatorId"] != nil {
+			t.Errorf("%s has a request validator; only POST /jobs has a body", route)
+		}
+	}
+
+	schema := model.Properties["Schema"].(map[string]any)
+	if schema["$schema"] != "http://json-schema.org/draft-04/schema#" {
+		t.Errorf("$schema = %v, want draft 4", schema["$schema"])
+	}
+	for _, tc := range []struct {
+		body string
+		ok   bool
+	}{
+		{`{"seconds": 5}`, true},
+		{`{"seconds": 301}`, true}, // over the processing limit: fails in the processor, on purpose
+		{`{"type": "noop"}`, true},
+		{`{"type": "sleep", "parameters": {"seconds": 1}}`, true},
+		{`{"type": "noop", "parameters": null}`, true},
+		{`{}`, false},
+		{`{"seconds": 0}`, false},
+		{`{"seconds": "5"}`, false},
+		{`{"seconds": 1.5}`, false},
+		{`{"type": ""}`, false},
+		{`{"type": "sleep", "parameters": [1]}`, false},
+		{`[{"seconds": 1}]`, false},
+		{`"seconds"`, false},
+	} {
+		var body any
+		if err := json.Unmarshal([]byte(tc.body), &body); err != nil {
+			t.Fatal(err)
+		}
+		if got := validates(schema, body); got != tc.ok {
+			t.Errorf("body %s: accepted = %v, want %v", tc.body, got, tc.ok)
+		}
+	}
+}
+
+// validates applies the JSON Schema draft 4 keywords the submit model uses
+// (type, required, properties, minimum, minLength, anyOf) to v.
+func validates(schema map[string]any, v any) bool {
+	if typ, ok := schema["type"]; ok && !slices.ContainsFunc(list(typ), func(t any) bool { return hasType(v, t.(string)) }) {
+		return false
+	}
+	obj, _ := v.(map[string]any)
+	required, _ := schema["required"].([]any)
+	for _, name := range required {
+		if _, ok := obj[name.(string)]; !ok {
+			return false
+		}
+	}
+	properties, _ := schema["properties"].(map[string]any)
+	for name, sub := range properties {
+		if value, ok := obj[name]; ok && !validates(sub.(map[string]any), value) {
+			return false
+		}
+	}
+	if minimum, ok := schema["minimum"].(float64); ok {
+		if n, isNumber := v.(float64); isNumber && n < minimum {
+			return false
+		}
+	}
+	if minLength, ok := schema["minLength"].(float64); ok {
+		if s, isString := v.(string); isString && float64(len(s)) < minLength {
+			return false
+		}
+	}
+	if anyOf, ok := schema["anyOf"].([]any); ok {
+		return slices.ContainsFunc(anyOf, func(sub any) bool { return validates(sub.(map[string]any), v) })
+	}
+	return true
+}
+
+func hasType(v any, typ string) bool {
+	switch v := v.(type) {
+	case map[string]any:
+		return typ == "object"
+	case []any:
+		return typ == "array"
+	case string:
+		return typ == "string"
+	case float64:
+		return typ == "number" || typ == "integer" && v == float64(int64(v))
+	case bool:
+		return typ == "boolean"
+	case nil:
+		return typ == "null"
+	}
+	return false
+}
+
+func TestStageIsLoggedAndThrottled(t *testing.T) {
+	tpl := setup(t)
+	_, stage := tpl.one(t, "AWS::ApiGateway::Stage", "JobsApiDeploymentStage")
+	if stage.Properties["StageName"] != stageName {
+		t.Errorf("StageName = %v, want %s", stage.Properties["StageName"], stageName)
+	}
+	logs, _ := stage.Properties["AccessLogSetting"].(map[string]any)
+	accessLogsID, _ := tpl.one(t, "AWS::Logs::LogGroup", "ApiAccessLogs")
+	if !same(logs["DestinationArn"], getAtt(accessLogsID, "Arn")) {
+		t.Errorf("access logs go to %v, want %s", logs["DestinationArn"], accessLogsID)
+	}
+	// $context.error.messageString is a quoted string: stand one in.
+	line := strings.ReplaceAll(logs["Format"].(string), "$context.error.messageString", `"Forbidden"`)
+	var entry map[string]string
+	if err := json.Unmarshal([]byte(line), &entry); err != nil {
+		t.Errorf("an access log line is not a JSON object of strings: %v\n%s", err, line)
+	}
+	if entry["requestId"] != "$context.requestId" || entry["userArn"] != "$context.identity.userArn" {
+		t.Errorf("access log lacks the request id or the caller: %v", entry)
+	}
+	want := []any{map[string]any{
+		"HttpMethod": "*", "ResourcePath": "/*", "DataTraceEnabled": false,
+		"ThrottlingRateLimit": float64(defaultThrottleRate), "ThrottlingBurstLimit": float64(defaultThrottleBurst),
+	}}
+	if !same(stage.Properties["MethodSettings"], want) {
+		t.Errorf("MethodSettings = %v, want %v", stage.Properties["MethodSettings"], want)
+	}
+	if len(tpl.ofType("AWS::ApiGateway::Account")) != 1 {
+		t.Error("no AWS::ApiGateway::Account: access logging needs the account's CloudWatch role")
+	}
+}
+
+func TestGatewayErrorsAreProblemDetails(t *testing.T) {
+	tpl := setup(t)
+	responses := tpl.ofType("AWS::ApiGateway::GatewayResponse")
+	var types []string
+	for id, r := range responses {
+		types = append(types, r.Properties["ResponseType"].(string))
+		params, _ := r.Properties["ResponseParameters"].(map[string]any)
+		if params["gatewayresponse.header.Content-Type"] != "'application/problem+json'" {
+			t.Errorf("%s: Content-Type %v, want application/problem+json", id, params["gatewayresponse.header.Content-Type"])
+		}
+		templates, _ := r.Properties["ResponseTemplates"].(map[string]any)
+		body := strings.ReplaceAll(templates["application/json"].(string), "$context.error.messageString", `"Missing Authentication Token"`)
+		var problem struct {
+			Type, Title, Detail string
+			Status              int
+		}
+		if err := json.Unmarshal([]byte(body), &problem); err != nil {
+			t.Errorf("%s: body is not JSON: %v\n%s", id, err, body)
+			continue
+		}
+		if problem.Type != "about:blank" || problem.Title == "" || problem.Detail == "" || r.Properties["StatusCode"] != strconv.Itoa(problem.Status) {
+			t.Errorf("%s: problem %+v with status code %v", id, problem, r.Properties["StatusCode"])
+		}
+	}
+	for _, want := range []string{"BAD_REQUEST_BODY", "MISSING_AUTHENTICATION_TOKEN", "INVALID_SIGNATURE", "ACCESS_DENIED", "THROTTLED"} {
+		if !slices.Contains(types, want) {
+			t.Errorf("no gateway response for %s (have %v)", want, types)
+		}
+	}
+}
+
+func TestInvokeRoleAllowsOnlyTheJobRoutes(t *testing.T) {
+	tpl := setup(t)
+	roleID, role := tpl.one(t, "AWS::IAM::Role", "JobsAPIInvokeRole")
+	trust := render(role.Properties["AssumeRolePolicyDocument"].(map[string]any)["Statement"].([]any)[0].(map[string]any)["Principal"].(map[string]any)["AWS"])
+	if trust != "arn:${AWS::Partition}:iam::123456789012:root" {
+		t.Errorf("the role trusts %s, want the account root", trust)
+	}
+	apiID, _ := tpl.one(t, "AWS::ApiGateway::RestApi", "JobsApi")
+	stageID, _ := tpl.one(t, "AWS::ApiGateway::Stage", "JobsApiDeploymentStage")
+	prefix := "arn:${AWS::Partition}:execute-api:eu-west-1:123456789012:${" + apiID + "}/${" + stageID + "}/"
+
+	statements := statementsOf(t, tpl, roleID)
+	if len(statements) != 1 {
+		t.Fatalf("want one statement for the invoke role, got %v", statements)
+	}
+	s := statements[0]
+	if !same(s["Action"], "execute-api:Invoke") || s["Effect"] != "Allow" {
+		t.Errorf("statement %v, want Allow execute-api:Invoke", s)
+	}
+	var routes []string
+	for _, r := range list(s["Resource"]) {
+		arn := render(r)
+		route, ok := strings.CutPrefix(arn, prefix)
+		if !ok {
+			t.Errorf("resource %s is not a route of this API's stage (%s...)", arn, prefix)
+		}
+		routes = append(routes, route)
+	}
+	slices.Sort(routes)
+	if want := []string{"DELETE/jobs/*", "GET/jobs/*", "POST/jobs"}; !slices.Equal(routes, want) {
+		t.Errorf("routes = %v, want exactly %v", routes, want)
+	}
+}
