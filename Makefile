@@ -6,7 +6,7 @@ ARGS    ?=
 NODE_DIRS := interop/amplify postman jobs/dynamostore/testdata/dynalite infra
 NODE_DEPS := $(addsuffix /node_modules/.package-lock.json,$(NODE_DIRS))
 
-.PHONY: run test lint build clean help lambdas fuzz-seeds infra-test deploy
+.PHONY: run test lint build clean help lambdas fuzz-seeds infra-test deploy bench
 
 ## run: start the whole system in the foreground (ARGS="--addr 127.0.0.1:9090" to pass flags)
 run:
@@ -53,6 +53,10 @@ infra-test: lambdas infra/node_modules/.package-lock.json
 ## deploy: build the Lambdas and deploy the stack to the AWS account of your credentials
 deploy: lambdas infra/node_modules/.package-lock.json
 	cd infra && $(CDK_ENV) npx cdk deploy AsyncJobs
+
+## bench: measure jobsd against a bare gin baseline (~2 min; BENCH_ARGS="-stored 1000000" for 1M jobs); writes bench-results.json
+bench:
+	$(GO) run ./cmd/jobsbench $(BENCH_ARGS)
 
 ## clean: remove built binaries (not ./data)
 clean:
