@@ -47,9 +47,10 @@ type Stats struct {
 	Published uint64 // events the publisher took
 	Failed    uint64 // events the publisher refused or that could not be encoded
 	Dropped   uint64 // changes dropped because the buffer was full or the notifier closed
+	Unheard   uint64 // changes not published because their channel had no subscriber
 }
 
-type counters struct{ published, failed, dropped atomic.Uint64 }
+type counters struct{ published, failed, dropped, unheard atomic.Uint64 }
 
 // NewNotifier starts a Notifier's workers.
 func NewNotifier(cfg NotifierConfig) *Notifier {
@@ -137,7 +138,10 @@ func (n *Notifier) Close(ctx context.Context) error {
 
 // Stats returns the counters so far.
 func (n *Notifier) Stats() Stats {
-	return Stats{Published: n.stats.published.Load(), Failed: n.stats.failed.Load(), Dropped: n.stats.dropped.Load()}
+	return Stats{
+		Published: n.stats.published.Load(), Failed: n.stats.failed.Load(),
+		Dropped: n.stats.dropped.Load(), Unheard: n.stats.unheard.Load(),
+	}
 }
 
 func (n *Notifier) begin() {
@@ -172,7 +176,20 @@ func (n *Notifier) work(queue <-chan jobs.Job) {
 	}
 }
 
+// Interest is what a Publisher may also tell: whether a channel has
+// subscribers now. The Notifier neither encodes nor publishes the events of a
+// channel nobody listens to; a subscriber that comes a moment later misses
+// them, as it would have anyway, and reconciles with GET as always.
+type Interest interface {
+	Subscribed(channel string) bool
+}
+
 func (n *Notifier) publish(j jobs.Job) {
+	channel := JobChannel(n.cfg.Namespace, j.ID)
+	if in, ok := n.cfg.Publisher.(Interest); ok && !in.Subscribed(channel) {
+		n.stats.unheard.Add(1)
+		return
+	}
 	event, err := Event(j)
 	if err != nil {
 		n.stats.failed.Add(1)
@@ -181,7 +198,6 @@ func (n *Notifier) publish(j jobs.Job) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), n.cfg.Timeout)
 	defer cancel()
-	channel := JobChannel(n.cfg.Namespace, j.ID)
 	if err := n.cfg.Publisher.Publish(ctx, channel, []json.RawMessage{event}); err != nil {
 		n.stats.failed.Add(1)
 		n.cfg.Logger.Warn("publish job event", "channel", channel, "seq", j.Seq, "err", err)

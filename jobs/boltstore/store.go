@@ -190,12 +190,9 @@ func updateOp(id string, fn func(*jobs.Job) error) op {
 		if old.Status.Terminal() {
 			return old, nil, fmt.Errorf("boltstore: update job %s: %w", id, jobs.ErrTerminal)
 		}
-		// fn gets its own decoded copy, which shares no memory with bbolt's
-		// pages or with old.
-		j, err := decode(data)
-		if err != nil {
-			return jobs.Job{}, nil, fmt.Errorf("boltstore: update job %s: %w", id, err)
-		}
+		// fn gets its own copy, which shares no memory with bbolt's pages
+		// (decode copied out of them) or with old.
+		j := clone(old)
 		if err := fn(&j); err != nil {
 			return old, nil, err
 		}
@@ -249,6 +246,20 @@ func (s *Store) Unfinished(ctx context.Context) ([]jobs.Job, error) {
 		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.ID, b.ID))
 	})
 	return list, nil
+}
+
+// clone is a deep copy of j.
+func clone(j jobs.Job) jobs.Job {
+	j.Parameters, j.Results = bytes.Clone(j.Parameters), bytes.Clone(j.Results)
+	if j.Error != nil {
+		e := *j.Error
+		j.Error = &e
+	}
+	if j.Progress != nil {
+		p := *j.Progress
+		j.Progress = &p
+	}
+	return j
 }
 
 // getJob returns the stored job or jobs.ErrNotFound.

@@ -129,6 +129,21 @@ func (b *broker) matchLocked(channel string) []*subscription {
 	return subs
 }
 
+// subscribed reports whether any subscription matches channel.
+func (b *broker) subscribed(channel string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.exact[channel]) > 0 {
+		return true
+	}
+	for i := 1; i < len(channel); i++ {
+		if channel[i] == '/' && len(b.wildcard[channel[:i]]) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 func (b *broker) counts() (subscriptions int, delivered uint64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()

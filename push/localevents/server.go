@@ -17,7 +17,10 @@ import (
 	"github.com/asyncjobs/asyncjobs/push"
 )
 
-var _ push.Publisher = (*Server)(nil)
+var (
+	_ push.Publisher = (*Server)(nil)
+	_ push.Interest  = (*Server)(nil)
+)
 
 // Config configures a Server. Zero values take the defaults noted.
 type Config struct {
@@ -131,6 +134,10 @@ func (s *Server) Publish(_ context.Context, channel string, events []json.RawMes
 	s.broker.publish(ch, quoted)
 	return nil
 }
+
+// Subscribed reports whether a subscription matches channel, which must be
+// normalised (as push.JobChannel returns it).
+func (s *Server) Subscribed(channel string) bool { return s.broker.subscribed(channel) }
 
 // publishWire publishes the events of an HTTP or WebSocket publish request:
 // a JSON array of strings, each holding one JSON document. Events over the
