@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/asyncjobs/asyncjobs/internal/lambdaenv"
 )
 
 // env is a lookup over a map, as os.LookupEnv over the environment.
@@ -32,10 +34,11 @@ func TestLoadConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := config{
-		Region: "eu-west-1", TableName: "jobs", ProcessorFunction: "jobs-processor",
-		EventsEndpoint:   "https://abc.appsync-api.eu-west-1.amazonaws.com/event",
-		RealtimeEndpoint: "wss://abc.appsync-realtime-api.eu-west-1.amazonaws.com/event/realtime",
-		Namespace:        "jobs", Retention: 168 * time.Hour,
+		Config: lambdaenv.Config{Region: "eu-west-1", TableName: "jobs", Namespace: "jobs",
+			EventsEndpoint: "https://abc.appsync-api.eu-west-1.amazonaws.com/event"},
+		ProcessorFunction: "jobs-processor",
+		RealtimeEndpoint:  "wss://abc.appsync-realtime-api.eu-west-1.amazonaws.com/event/realtime",
+		Retention:         168 * time.Hour,
 	}
 	if cfg != want {
 		t.Errorf("got %+v, want %+v", cfg, want)

@@ -14,13 +14,11 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/google/uuid"
 
+	"github.com/asyncjobs/asyncjobs/internal/lambdaenv"
 	"github.com/asyncjobs/asyncjobs/jobs"
-	"github.com/asyncjobs/asyncjobs/jobs/dynamostore"
 	"github.com/asyncjobs/asyncjobs/jobs/lambdainvoker"
 	"github.com/asyncjobs/asyncjobs/push/appsync"
 )
@@ -39,18 +37,14 @@ func run() error {
 		return err
 	}
 	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
-	awsCfg, err := awsconfig.LoadDefaultConfig(context.Background(), awsconfig.WithRegion(cfg.Region))
-	if err != nil {
-		return fmt.Errorf("load the AWS configuration: %w", err)
-	}
-	auth := appsync.IAM(awsCfg.Credentials, cfg.Region)
-	publisher, err := appsync.NewPublisher(appsync.PublisherConfig{Endpoint: cfg.EventsEndpoint, Auth: auth})
+	clock := jobs.SystemClock{}
+	services, err := lambdaenv.Connect(context.Background(), cfg.Config, clock)
 	if err != nil {
 		return err
 	}
 	watcher, err := appsync.NewRedialingWatcher(appsync.RedialConfig{
 		Client: appsync.ClientConfig{
-			Endpoint: cfg.EventsEndpoint, RealtimeEndpoint: cfg.RealtimeEndpoint, Auth: auth, ReplyTimeout: watchReplyTimeout,
+			Endpoint: cfg.EventsEndpoint, RealtimeEndpoint: cfg.RealtimeEndpoint, Auth: services.Auth, ReplyTimeout: watchReplyTimeout,
 		},
 		Namespace:   cfg.Namespace,
 		DialTimeout: watchDialTimeout,
@@ -59,11 +53,10 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	clock := jobs.SystemClock{}
 	a, err := newAPI(apiDeps{
-		Store:        dynamostore.New(dynamodb.NewFromConfig(awsCfg), cfg.TableName, clock),
-		Invoker:      lambdainvoker.New(awslambda.NewFromConfig(awsCfg), cfg.ProcessorFunction),
-		Publisher:    publisher,
+		Store:        services.Store,
+		Invoker:      lambdainvoker.New(awslambda.NewFromConfig(services.AWS), cfg.ProcessorFunction),
+		Publisher:    services.Publisher,
 		Watcher:      watcher,
 		Namespace:    cfg.Namespace,
 		Retention:    cfg.Retention,

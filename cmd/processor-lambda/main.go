@@ -13,13 +13,10 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/asyncjobs/asyncjobs/internal/lambdaenv"
 	"github.com/asyncjobs/asyncjobs/jobs"
-	"github.com/asyncjobs/asyncjobs/jobs/dynamostore"
 	"github.com/asyncjobs/asyncjobs/jobs/jobtypes"
-	"github.com/asyncjobs/asyncjobs/push/appsync"
 )
 
 func main() {
@@ -31,24 +28,18 @@ func main() {
 
 // run wires the function and hands it to the Lambda runtime, which does not return.
 func run() error {
-	cfg, err := loadConfig(os.LookupEnv)
-	if err != nil {
-		return err
-	}
-	awsCfg, err := awsconfig.LoadDefaultConfig(context.Background(), awsconfig.WithRegion(cfg.Region))
-	if err != nil {
-		return fmt.Errorf("load the AWS configuration: %w", err)
-	}
-	publisher, err := appsync.NewPublisher(appsync.PublisherConfig{
-		Endpoint: cfg.EventsEndpoint, Auth: appsync.IAM(awsCfg.Credentials, cfg.Region),
-	})
+	cfg, err := lambdaenv.Load(os.LookupEnv)
 	if err != nil {
 		return err
 	}
 	clock := jobs.SystemClock{}
+	services, err := lambdaenv.Connect(context.Background(), cfg, clock)
+	if err != nil {
+		return err
+	}
 	h, err := newHandler(handlerDeps{
-		Store:     dynamostore.New(dynamodb.NewFromConfig(awsCfg), cfg.TableName, clock),
-		Publisher: publisher,
+		Store:     services.Store,
+		Publisher: services.Publisher,
 		Namespace: cfg.Namespace,
 		JobTypes:  jobtypes.DefaultConfig(),
 		Clock:     clock,

@@ -1,4 +1,4 @@
-package main
+package lambdaenv
 
 import (
 	"strings"
@@ -23,11 +23,11 @@ func fullEnv() map[string]string {
 
 func TestLoadConfig(t *testing.T) {
 	t.Parallel()
-	cfg, err := loadConfig(env(fullEnv()))
+	cfg, err := Load(env(fullEnv()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := config{Region: "eu-west-1", TableName: "jobs", EventsEndpoint: "https://abc.appsync-api.eu-west-1.amazonaws.com/event", Namespace: "jobs"}
+	want := Config{Region: "eu-west-1", TableName: "jobs", EventsEndpoint: "https://abc.appsync-api.eu-west-1.amazonaws.com/event", Namespace: "jobs"}
 	if cfg != want {
 		t.Errorf("got %+v, want %+v", cfg, want)
 	}
@@ -51,7 +51,7 @@ func TestLoadConfigRefuses(t *testing.T) {
 		if tt.value != "" {
 			vars[tt.name] = tt.value
 		}
-		_, err := loadConfig(env(vars))
+		_, err := Load(env(vars))
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: got %v, want an error with %q", name, err, tt.want)
 		}
