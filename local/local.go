@@ -113,6 +113,14 @@ type System struct {
 
 // Start opens the data directory, re-drives unfinished jobs and serves the API.
 func Start(cfg Config) (sys *System, err error) {
+	auth, err := authenticator(cfg)
+	if err != nil {
+		return nil, err
+	}
+	types, err := jobtypes.New(cfg.JobTypes)
+	if err != nil {
+		return nil, err
+	}
 	store, archive, err := openData(cfg.DataDir, time.Second)
 	if err != nil {
 		return nil, err
@@ -120,13 +128,9 @@ func Start(cfg Config) (sys *System, err error) {
 	s := &System{cfg: cfg, store: store, archive: archive, served: make(chan error, 2)}
 	defer func() {
 		if err != nil {
-			s.closeData()
+			s.abort()
 		}
 	}()
-	types, err := jobtypes.New(cfg.JobTypes)
-	if err != nil {
-		return nil, err
-	}
 	s.events, err = startEvents(cfg, s.served)
 	if err != nil {
 		return nil, err
@@ -143,16 +147,8 @@ func Start(cfg Config) (sys *System, err error) {
 		Store: store, Types: types, Invoker: jobInvoker, Notifier: notifier, Watcher: hub,
 		Clock: cfg.Clock, Retention: cfg.Retention, NewID: newJobID, Logger: cfg.Logger,
 	})
-	auth, err := authenticator(cfg)
-	if err != nil {
-		s.invoker.Close(context.Background())
-		s.events.close(context.Background())
-		return nil, err
-	}
 	s.listener, err = net.Listen("tcp", cfg.Addr)
 	if err != nil {
-		s.invoker.Close(context.Background())
-		s.events.close(context.Background())
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	if cfg.MaxConnections > 0 {
@@ -273,6 +269,21 @@ func (s *System) Shutdown(ctx context.Context) error {
 		pushErr = fmt.Errorf("publish the last job events: %w", pushErr)
 	}
 	return errors.Join(httpErr, invErr, pushErr, s.events.close(ctx), s.closeData())
+}
+
+// abort stops what a failed Start had started.
+func (s *System) abort() {
+	ctx := context.Background()
+	if s.invoker != nil {
+		s.invoker.Close(ctx)
+	}
+	if s.pusher != nil {
+		s.pusher.Close(ctx)
+	}
+	if s.events != nil {
+		s.events.close(ctx)
+	}
+	s.closeData()
 }
 
 func (s *System) closeData() error {

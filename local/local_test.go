@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -228,4 +229,21 @@ func TestReplayRecordsArchivedFailures(t *testing.T) {
 		!strings.Contains(err.Error(), "in use") {
 		t.Fatalf("replay while jobsd runs: %v, want an 'in use' error", err)
 	}
+}
+
+func TestFailedStartReleasesWhatItOpened(t *testing.T) {
+	t.Parallel()
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	cfg := config(t.TempDir())
+	cfg.Addr = busy.Addr().String()
+	if _, err := local.Start(cfg); err == nil || !strings.Contains(err.Error(), "listen on") {
+		t.Fatalf("Start on a busy address: %v, want a listen error", err)
+	}
+	// The data files were closed: a second start on the same directory gets them.
+	cfg.Addr = "127.0.0.1:0"
+	start(t, cfg)
 }

@@ -1,7 +1,6 @@
 package local
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -11,9 +10,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -21,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/asyncjobs/asyncjobs/internal/jobsdtest"
 	"github.com/asyncjobs/asyncjobs/jobs/jobtypes"
 )
 
@@ -98,12 +95,9 @@ func TestFloodMemoryStaysBounded(t *testing.T) {
 		t.Skip("reads the resident set from /proc")
 	}
 	t.Parallel()
-	bin := filepath.Join(t.TempDir(), "jobsd")
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/asyncjobs/asyncjobs/cmd/jobsd").CombinedOutput(); err != nil {
-		t.Fatalf("build jobsd: %v\n%s", err, out)
-	}
+	bin := jobsdtest.Build(t)
 	var logs syncBuffer
-	cmd, base := runJobsd(t, bin, &logs, "--addr", "127.0.0.1:0", "--events-addr", "127.0.0.1:0", "--data-dir", t.TempDir(),
+	cmd, base := jobsdtest.Start(t, bin, &logs, "--addr", "127.0.0.1:0", "--events-addr", "127.0.0.1:0", "--data-dir", t.TempDir(),
 		"--workers", "8", "--queue-size", strconv.Itoa(floodQueue), "--auth", "none", "--log-level", "error")
 
 	// Warm up: the store, the pools and the connections reach their working size.
@@ -359,46 +353,6 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("waited 20 s for %s", what)
 		}
 		time.Sleep(time.Millisecond)
-	}
-}
-
-var apiLine = regexp.MustCompile(`API\s+(http://\S+)/jobs`)
-
-// runJobsd starts the jobsd binary and returns it with its API's base URL.
-func runJobsd(t *testing.T, bin string, stderr io.Writer, args ...string) (*exec.Cmd, string) {
-	t.Helper()
-	cmd := exec.Command(bin, args...)
-	cmd.Stderr = stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if m := apiLine.FindStringSubmatch(sc.Text()); m != nil {
-				found <- m[1]
-			}
-		}
-		close(found)
-	}()
-	select {
-	case base, ok := <-found:
-		if !ok {
-			t.Fatal("jobsd exited before printing its address")
-		}
-		return cmd, base
-	case <-time.After(30 * time.Second):
-		t.Fatal("jobsd did not print its address")
-		return nil, ""
 	}
 }
 

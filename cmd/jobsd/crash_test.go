@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -12,15 +11,15 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"reflect"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/asyncjobs/asyncjobs/internal/jobsdtest"
 )
 
 // TestKilledJobsdLosesNoAcceptedJob kills jobsd with SIGKILL while jobs are
@@ -30,12 +29,12 @@ func TestKilledJobsdLosesNoAcceptedJob(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs jobsd")
 	}
-	bin := buildJobsd(t)
+	bin := jobsdtest.Build(t)
 	dataDir := t.TempDir()
 	args := []string{"--addr", "127.0.0.1:0", "--events-addr", "127.0.0.1:0", "--data-dir", dataDir, "--workers", "2", "--log-level", "warn", "--auth", "none"}
 
 	// Slow steps keep the first orders Running long enough to be seen so.
-	cmd, base := startJobsd(t, bin, append(args, "--order-step", "1s"))
+	cmd, base := jobsdtest.Start(t, bin, os.Stderr, append(args, "--order-step", "1s")...)
 	finished := post(t, base, `{"type":"noop"}`)
 	before := waitTerminal(t, base, finished)
 	var ids []string
@@ -49,7 +48,7 @@ func TestKilledJobsdLosesNoAcceptedJob(t *testing.T) {
 	}
 	cmd.Wait()
 
-	_, base = startJobsd(t, bin, append(args, "--order-step", "10ms"))
+	_, base = jobsdtest.Start(t, bin, os.Stderr, append(args, "--order-step", "10ms")...)
 	for _, id := range ids {
 		if j := waitTerminal(t, base, id); j.Status != "Success" {
 			t.Errorf("job %s after the crash: %s", id, j.Status)
@@ -57,56 +56,6 @@ func TestKilledJobsdLosesNoAcceptedJob(t *testing.T) {
 	}
 	if after := get(t, base, finished); after.Seq != before.Seq || after.Status != before.Status {
 		t.Errorf("a finished job changed across the crash: seq %d→%d, %s→%s", before.Seq, after.Seq, before.Status, after.Status)
-	}
-}
-
-// buildJobsd builds this command into a temporary directory.
-func buildJobsd(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "jobsd")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build jobsd: %v\n%s", err, out)
-	}
-	return bin
-}
-
-var apiLine = regexp.MustCompile(`API\s+(http://\S+)/jobs`)
-
-// startJobsd runs jobsd and returns it with its API's base URL.
-func startJobsd(t *testing.T, bin string, args []string) (*exec.Cmd, string) {
-	t.Helper()
-	cmd := exec.Command(bin, args...)
-	cmd.Stderr = os.Stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if m := apiLine.FindStringSubmatch(sc.Text()); m != nil {
-				found <- m[1]
-			}
-		}
-		close(found)
-	}()
-	select {
-	case base, ok := <-found:
-		if !ok {
-			t.Fatal("jobsd exited before printing its address")
-		}
-		return cmd, base
-	case <-time.After(30 * time.Second):
-		t.Fatal("jobsd did not print its address")
-		return nil, ""
 	}
 }
 
@@ -214,7 +163,7 @@ func TestRandomKillsLoseNothing(t *testing.T) {
 	}
 	t.Logf("seed %d; repeat with: go test ./cmd/jobsd -run TestRandomKillsLoseNothing -args -crash-seed=%d", seed, seed)
 	rng := rand.New(rand.NewPCG(seed, 0))
-	bin := buildJobsd(t)
+	bin := jobsdtest.Build(t)
 	dataDir := t.TempDir()
 	args := func(workers int) []string {
 		return []string{"--addr", "127.0.0.1:0", "--events-addr", "127.0.0.1:0", "--data-dir", dataDir,
@@ -222,14 +171,14 @@ func TestRandomKillsLoseNothing(t *testing.T) {
 	}
 	l := &crashLedger{t: t, specs: map[string]jobSpec{}, last: map[string]crashJob{}, terminal: map[string][]byte{}}
 	for round := range crashKills {
-		cmd, base := startJobsd(t, bin, args(4)) // few workers: a backlog of Pending jobs at each kill
+		cmd, base := jobsdtest.Start(t, bin, os.Stderr, args(4)...) // few workers: a backlog of Pending jobs at each kill
 		killAfter := time.Duration(rng.IntN(1200)) * time.Millisecond
 		l.underLoad(base, seed, round, killAfter, func() { kill(t, cmd) })
 	}
-	cmd, base := startJobsd(t, bin, args(64))
+	cmd, base := jobsdtest.Start(t, bin, os.Stderr, args(64)...)
 	l.finish(base)
 	kill(t, cmd)
-	_, base = startJobsd(t, bin, args(4))
+	_, base = jobsdtest.Start(t, bin, os.Stderr, args(4)...)
 	l.reread(base)
 	l.report()
 }
