@@ -30,6 +30,26 @@ func Addr(addr string) bool {
 	return err == nil && Host(host)
 }
 
+// HostHeader reports whether a request's Host header (host, host:port,
+// [v6]:port) is one a local server may answer without fear of DNS
+// rebinding: an IP address (a rebinding page always sends a DNS name), a
+// loopback name, or the host of the server's configured listen address.
+func HostHeader(hostHeader, listenAddr string) bool {
+	host := hostHeader
+	if h, _, err := net.SplitHostPort(hostHeader); err == nil {
+		host = h
+	}
+	host = strings.Trim(host, "[]")
+	if host == "" {
+		return false
+	}
+	if net.ParseIP(host) != nil || Host(host) {
+		return true
+	}
+	configured, _, err := net.SplitHostPort(listenAddr)
+	return err == nil && configured != "" && strings.EqualFold(strings.TrimSuffix(host, "."), strings.TrimSuffix(configured, "."))
+}
+
 // Origin reports whether an Origin header names a page served from this
 // machine over http or https.
 func Origin(origin string) bool {

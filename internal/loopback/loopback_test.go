@@ -44,3 +44,26 @@ func TestOrigin(t *testing.T) {
 		}
 	}
 }
+
+func TestHostHeader(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		host, listen string
+		want         bool
+	}{
+		{"127.0.0.1:8080", "127.0.0.1:8080", true},
+		{"localhost:8080", "127.0.0.1:8080", true},
+		{"[::1]:8080", "127.0.0.1:8080", true},
+		{"192.168.1.5:8080", "0.0.0.0:8080", true}, // an IP literal cannot be a rebinding name
+		{"jobs.internal:8080", "jobs.internal:8080", true},
+		{"JOBS.internal", "jobs.internal:8080", true},
+		{"evil.example:8080", "127.0.0.1:8080", false},
+		{"evil.example", "0.0.0.0:8080", false},
+		{"rebind.evil.example:8080", ":8080", false},
+		{"", "127.0.0.1:8080", false},
+	} {
+		if got := HostHeader(c.host, c.listen); got != c.want {
+			t.Errorf("HostHeader(%q, %q) = %v, want %v", c.host, c.listen, got, c.want)
+		}
+	}
+}
