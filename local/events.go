@@ -2,7 +2,6 @@ package local
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -23,15 +22,12 @@ type eventsEndpoint struct {
 }
 
 // startEvents creates the local CA and certificate on first run and serves
-// the endpoint; a serving failure is sent to served.
+// the endpoint, renewing the certificate while it runs; a serving failure
+// is sent to served.
 func startEvents(cfg Config, served chan<- error) (*eventsEndpoint, error) {
-	certFile, keyFile, caFile, err := localevents.EnsureTLS(filepath.Join(cfg.DataDir, "tls"))
+	tlsConfig, caFile, err := localevents.ServerTLS(filepath.Join(cfg.DataDir, "tls"))
 	if err != nil {
 		return nil, fmt.Errorf("prepare the events endpoint's certificates: %w", err)
-	}
-	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
-	if err != nil {
-		return nil, fmt.Errorf("load the events endpoint's certificate: %w", err)
 	}
 	listener, err := net.Listen("tcp", cfg.EventsAddr)
 	if err != nil {
@@ -46,7 +42,7 @@ func startEvents(cfg Config, served chan<- error) (*eventsEndpoint, error) {
 		caFile:   caFile,
 		http: &http.Server{
 			Handler:           server.Handler(),
-			TLSConfig:         &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
+			TLSConfig:         tlsConfig,
 			ReadHeaderTimeout: 10 * time.Second,
 		},
 	}

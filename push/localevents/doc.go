@@ -7,8 +7,9 @@
 //
 // Amplify derives wss://host:port/event/realtime from the configured
 // endpoint https://host:port/event, so both must be served over TLS on one
-// port, with a certificate the client trusts: EnsureTLS creates a local CA
-// and a certificate for localhost signed by it.
+// port, with a certificate the client trusts: EnsureTLS creates a local CA,
+// name-constrained to localhost, 127.0.0.0/8 and ::1, and a short-lived
+// certificate for localhost signed by it; ServerTLS serves and renews it.
 //
 // Only API-key authorisation is supported. Delivery is best effort, as in
 // AppSync: a subscriber whose outbound queue is full is disconnected rather

@@ -32,7 +32,7 @@ type env struct {
 }
 
 // setup starts a Server behind an httptest TLS server on 127.0.0.1 that
-// uses the certificates of EnsureTLS; clients trust only the generated CA.
+// uses the certificates of ServerTLS; clients trust only the generated CA.
 // Namespaces are "jobs" and "other". edit adjusts the Config; wrap, if not
 // nil, wraps the listener.
 func setup(t *testing.T, edit func(*Config), wrap func(net.Listener) net.Listener) *env {
@@ -47,11 +47,7 @@ func setup(t *testing.T, edit func(*Config), wrap func(net.Listener) net.Listene
 		edit(&cfg)
 	}
 	srv := New(cfg)
-	certFile, keyFile, caFile, err := EnsureTLS(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	serverTLS, caFile, err := ServerTLS(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,8 +63,11 @@ func setup(t *testing.T, edit func(*Config), wrap func(net.Listener) net.Listene
 	if wrap != nil {
 		ts.Listener = wrap(ts.Listener)
 	}
-	ts.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
-	ts.StartTLS()
+	// Serve TLS through ServerTLS's GetCertificate (StartTLS would add
+	// httptest's own certificate, served to clients that send no SNI).
+	ts.Listener = tls.NewListener(ts.Listener, serverTLS)
+	ts.Start()
+	ts.URL = "https://" + ts.Listener.Addr().String()
 	t.Cleanup(func() {
 		srv.Close()
 		ts.Close()

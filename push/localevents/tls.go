@@ -15,6 +15,8 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
+	"sync"
 	"time"
 )
 
@@ -26,19 +28,37 @@ const (
 	serverKeyName  = "server-key.pem"
 )
 
+// Lifetimes. The CA lives a year: its key sits in the data directory, so a
+// copied key should stop being useful within a bounded time, while users
+// re-trust ca.pem only yearly. The server certificate lives a week and is
+// renewed while jobsd runs (see ServerTLS).
 const (
-	caValidity     = 10 * 365 * 24 * time.Hour
-	serverValidity = 800 * 24 * time.Hour // Apple platforms refuse more than 825 days
-	renewBefore    = 30 * 24 * time.Hour
+	caValidity         = 365 * 24 * time.Hour
+	caRenewBefore      = 30 * 24 * time.Hour
+	serverValidity     = 7 * 24 * time.Hour
+	serverRenewBefore  = 2 * 24 * time.Hour
+	renewRetryInterval = time.Minute
+)
+
+// The names the CA may certify (critical name constraints): localhost and
+// the names under it, 127.0.0.0/8 and ::1. Whoever reads the CA's key can
+// therefore not impersonate any other site to a client that trusts ca.pem.
+var (
+	permittedDNSDomains = []string{"localhost"}
+	permittedIPRanges   = []*net.IPNet{
+		{IP: net.IPv4(127, 0, 0, 0).To4(), Mask: net.CIDRMask(8, 32)},
+		{IP: net.IPv6loopback, Mask: net.CIDRMask(128, 128)},
+	}
 )
 
 // EnsureTLS makes sure dir holds a local certificate authority (ca.pem,
 // ca-key.pem) and a server certificate signed by it for localhost,
 // 127.0.0.1 and ::1 (server.pem, server-key.pem), and returns the paths of
 // the server certificate, its key and the CA certificate. Existing files
-// are reused; a certificate that is unreadable or expires within 30 days is
-// replaced (a new CA also means a new server certificate). Keys are
-// written 0600 and dir is created 0700.
+// are reused. The CA is replaced when it is unreadable, expires within 30
+// days or lacks the name constraints (a CA of an earlier release); the
+// server certificate when it is unreadable, not signed by the CA, not
+// yet valid or expires within 2 days. Keys are written 0600 and dir is created 0700.
 //
 // Clients trust the endpoint by trusting ca.pem: NODE_EXTRA_CA_CERTS for
 // Node, the system or browser certificate store otherwise.
@@ -54,14 +74,15 @@ func ensureTLS(dir string, now time.Time) (certFile, keyFile, caFile string, err
 	certFile, keyFile = filepath.Join(dir, serverCertName), filepath.Join(dir, serverKeyName)
 
 	ca, caKey, loadErr := loadPair(caFile, caKeyFile)
-	newCA := loadErr != nil || !ca.IsCA || now.Add(renewBefore).After(ca.NotAfter)
+	newCA := loadErr != nil || !ca.IsCA || !constrained(ca) || now.Add(caRenewBefore).After(ca.NotAfter)
 	if newCA {
 		if ca, caKey, err = issue(caTemplate(now), nil, nil, caFile, caKeyFile); err != nil {
 			return "", "", "", fmt.Errorf("localevents: tls: new CA: %w", err)
 		}
 	}
 	leaf, _, loadErr := loadPair(certFile, keyFile)
-	if newCA || loadErr != nil || leaf.CheckSignatureFrom(ca) != nil || now.Add(renewBefore).After(leaf.NotAfter) {
+	if newCA || loadErr != nil || leaf.CheckSignatureFrom(ca) != nil ||
+		now.Before(leaf.NotBefore) || now.Add(serverRenewBefore).After(leaf.NotAfter) {
 		if _, _, err = issue(serverTemplate(now), ca, caKey, certFile, keyFile); err != nil {
 			return "", "", "", fmt.Errorf("localevents: tls: new server certificate: %w", err)
 		}
@@ -91,7 +112,27 @@ func caTemplate(now time.Time) *x509.Certificate {
 		BasicConstraintsValid: true,
 		IsCA:                  true,
 		MaxPathLenZero:        true,
+		// Only TLS server certificates, only for this machine.
+		ExtKeyUsage:                 []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		PermittedDNSDomainsCritical: true,
+		PermittedDNSDomains:         permittedDNSDomains,
+		PermittedIPRanges:           permittedIPRanges,
 	}
+}
+
+// constrained reports whether ca carries exactly the name constraints
+// caTemplate gives.
+func constrained(ca *x509.Certificate) bool {
+	if !ca.PermittedDNSDomainsCritical || !slices.Equal(ca.PermittedDNSDomains, permittedDNSDomains) ||
+		len(ca.PermittedIPRanges) != len(permittedIPRanges) {
+		return false
+	}
+	for i, r := range ca.PermittedIPRanges {
+		if r.String() != permittedIPRanges[i].String() {
+			return false
+		}
+	}
+	return true
 }
 
 func serverTemplate(now time.Time) *x509.Certificate {
@@ -159,4 +200,69 @@ func writePEM(path, blockType string, der []byte, perm os.FileMode) error {
 		return err
 	}
 	return os.Rename(f.Name(), path)
+}
+
+// ServerTLS ensures dir's CA and server certificate, as EnsureTLS does, and
+// returns a server tls.Config that serves the certificate and renews it
+// while the server runs: a handshake that finds it within 2 days of expiry
+// calls EnsureTLS again and loads the result (if that fails, the current
+// certificate is served until it expires and renewal is retried a minute
+// later). It also returns the path of ca.pem. A renewal that also replaces
+// the CA (30 days before its expiry) makes clients re-read ca.pem.
+func ServerTLS(dir string) (config *tls.Config, caFile string, err error) {
+	r := &renewingCertificate{dir: dir, now: time.Now}
+	if caFile, err = r.load(r.now()); err != nil {
+		return nil, "", err
+	}
+	return &tls.Config{GetCertificate: r.get, MinVersion: tls.VersionTLS12}, caFile, nil
+}
+
+// renewingCertificate holds the server certificate of dir and replaces it
+// before it expires.
+type renewingCertificate struct {
+	dir string
+	now func() time.Time
+
+	mu        sync.Mutex
+	cert      *tls.Certificate
+	nextCheck time.Time // when the certificate is to be renewed, or renewal retried
+}
+
+// load ensures the files in dir and loads the server certificate.
+func (r *renewingCertificate) load(now time.Time) (caFile string, err error) {
+	certFile, keyFile, caFile, err := ensureTLS(r.dir, now)
+	if err != nil {
+		return "", err
+	}
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return "", fmt.Errorf("localevents: tls: load the server certificate: %w", err)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.cert, r.nextCheck = &cert, cert.Leaf.NotAfter.Add(-serverRenewBefore)
+	return caFile, nil
+}
+
+// get is the tls.Config's GetCertificate.
+func (r *renewingCertificate) get(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+	now := r.now()
+	r.mu.Lock()
+	cert, due := r.cert, !now.Before(r.nextCheck)
+	if due {
+		r.nextCheck = now.Add(renewRetryInterval) // one renewal at a time
+	}
+	r.mu.Unlock()
+	if !due {
+		return cert, nil
+	}
+	if _, err := r.load(now); err != nil {
+		if now.After(cert.Leaf.NotAfter) {
+			return nil, fmt.Errorf("the server certificate expired and could not be renewed: %w", err)
+		}
+		return cert, nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.cert, nil
 }
