@@ -42,7 +42,7 @@ type client struct {
 
 // newClient builds the client that o describes.
 func (o *apiOptions) newClient(ctx context.Context) (*client, error) {
-	hc, err := o.httpClient()
+	hc, err := o.httpClient(o.endpoint)
 	if err != nil {
 		return nil, err
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/url"
 	"os"
 
@@ -11,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/asyncjobs/asyncjobs/auth/sigv4"
+	"github.com/asyncjobs/asyncjobs/internal/loopback"
 )
 
 // signingCredentials are what requests to the API are signed with: the
@@ -41,17 +41,8 @@ func (o *apiOptions) signingCredentials(ctx context.Context) (aws.CredentialsPro
 	return cfg.Credentials, nil
 }
 
-// isLoopback tells whether rawURL names this machine: localhost or a
-// loopback address.
+// isLoopback tells whether rawURL's host is this machine.
 func isLoopback(rawURL string) bool {
 	u, err := url.Parse(rawURL)
-	if err != nil {
-		return false
-	}
-	host := u.Hostname()
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return err == nil && loopback.Host(u.Hostname())
 }

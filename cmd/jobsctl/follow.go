@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"time"
 
 	"github.com/asyncjobs/asyncjobs/jobs"
@@ -22,9 +21,17 @@ var errTimedOut = errors.New("timed out")
 // errNoEvents means the job's events channel could not be followed to the end.
 var errNoEvents = errors.New("no push events")
 
-// dial connects to the events endpoint with hc's TLS settings.
-func (o *eventsOptions) dial(ctx context.Context, hc *http.Client) (*appsync.Conn, error) {
-	conn, err := appsync.Dial(ctx, appsync.ClientConfig{Endpoint: o.endpoint, Auth: appsync.APIKey(o.apiKey), HTTPClient: hc})
+// dial connects to the events endpoint, trusting the CAs api trusts for it.
+func (o *eventsOptions) dial(ctx context.Context, api *apiOptions) (*appsync.Conn, error) {
+	key, err := o.key(api.dataDir)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", errNoEvents, err)
+	}
+	hc, err := api.httpClient(o.endpoint)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", errNoEvents, err)
+	}
+	conn, err := appsync.Dial(ctx, appsync.ClientConfig{Endpoint: o.endpoint, Auth: appsync.APIKey(key), HTTPClient: hc})
 	if err != nil {
 		return nil, fmt.Errorf("%w: connect to %s: %w", errNoEvents, o.endpoint, err)
 	}

@@ -18,6 +18,7 @@ import (
 // jobsctl at it.
 type jobsd struct {
 	sys    *local.System
+	cfg    local.Config
 	api    []string // the flags of every command that calls the API
 	events []string // and those of the commands that follow events
 }
@@ -41,7 +42,10 @@ func startJobsd(t *testing.T, tune ...func(*local.Config)) jobsd {
 	t.Cleanup(func() { sys.Shutdown(context.Background()) })
 	return jobsd{
 		sys: sys,
-		api: []string{"--endpoint", "http://" + sys.Addr(), "--region", cfg.Region, "--ca-file", sys.CAFile()},
+		cfg: cfg,
+		// Without --ca-file: jobsctl trusts the local CA in --data-dir because
+		// the events endpoint is on this machine.
+		api: []string{"--endpoint", "http://" + sys.Addr(), "--region", cfg.Region, "--data-dir", cfg.DataDir},
 		events: []string{
 			"--events-endpoint", "https://" + sys.EventsAddr() + "/event", "--events-api-key", cfg.EventsAPIKey,
 		},

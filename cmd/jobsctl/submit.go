@@ -58,7 +58,7 @@ says how it ended.`)
 	// Connect to the events endpoint first, so that the job is subscribed
 	// to as soon as it exists, or is long-polled if the endpoint is away.
 	var conn *appsync.Conn
-	if conn, err = events.dial(ctx, c.http); err != nil {
+	if conn, err = events.dial(ctx, api); err != nil {
 		fmt.Fprintf(stderr, "jobsctl: %v; long-polling instead\n", err)
 	} else {
 		defer conn.Close()

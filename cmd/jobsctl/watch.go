@@ -24,7 +24,7 @@ func watch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := checkJobID(id); err != nil {
 		return err
 	}
-	conn, err := events.dial(ctx, c.http)
+	conn, err := events.dial(ctx, api)
 	if err != nil {
 		return err
 	}
