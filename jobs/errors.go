@@ -96,3 +96,30 @@ func ErrorType(err error) string {
 	}
 	return "Error"
 }
+
+// The error types of failures that are not the job's own.
+const (
+	ErrorTypeInternal = "InternalError" // a store, context or runtime error
+	ErrorTypePanic    = "Panic"         // a panic in the job's code
+)
+
+// InternalError is a failure that is not the job's own error: a store or
+// context error, a panic, a crash of the function. Its message is generic,
+// because a job's error reaches every client; whoever creates it logs the
+// cause with the job's id.
+type InternalError struct {
+	Type  string // ErrorTypeInternal or ErrorTypePanic
+	JobID string
+	cause error
+}
+
+func (e *InternalError) Error() string {
+	what := "an internal error"
+	if e.Type == ErrorTypePanic {
+		what = "a panic in its code"
+	}
+	return fmt.Sprintf("the job failed because of %s; the service's log has the details (job %s)", what, e.JobID)
+}
+
+func (e *InternalError) ErrorType() string { return e.Type }
+func (e *InternalError) Unwrap() error     { return e.cause }

@@ -23,8 +23,16 @@ type Processor struct {
 // Handle runs one attempt of the job the invocation names. It returns nil when
 // the job needs nothing more (it finished, was already terminal, or is gone)
 // and an error when the attempt failed and may be retried; the error's
-// ErrorType names it for the failure record.
-func (p *Processor) Handle(ctx context.Context, inv Invocation) error {
+// ErrorType names it for the failure record. The error is the job's own (what
+// its code returned) or an *InternalError: the job's failure record, which
+// every client reads, never carries the text of a store error, a context
+// error or a panic; the log does.
+func (p *Processor) Handle(ctx context.Context, inv Invocation) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = p.internal(inv.JobID, ErrorTypeInternal, fmt.Errorf("panic: %v", r), "stack", string(debug.Stack()))
+		}
+	}()
 	j, err := p.update(ctx, inv.JobID, func(j *Job) error {
 		if j.Expired(p.Clock.Now()) {
 			return ErrNotFound
@@ -41,12 +49,13 @@ func (p *Processor) Handle(ctx context.Context, inv Invocation) error {
 		p.Logger.Info("job needs no processing", "job", inv.JobID, "reason", err)
 		return nil
 	case err != nil:
-		return fmt.Errorf("start job %s: %w", inv.JobID, err)
+		return p.internal(inv.JobID, ErrorTypeInternal, fmt.Errorf("start the job: %w", err))
 	}
 
 	result, runErr := p.run(ctx, j)
 	if ctx.Err() != nil {
-		return ctx.Err() // shutting down: the job stays Running and is re-driven
+		// Shutting down (or out of time in Lambda): the job stays Running and is re-driven.
+		return p.internal(j.ID, ErrorTypeInternal, context.Cause(ctx))
 	}
 	if errors.Is(runErr, ErrTerminal) {
 		return nil // cancelled while it ran
@@ -67,10 +76,25 @@ func (p *Processor) Handle(ctx context.Context, inv Invocation) error {
 		j.Results = result
 		return nil
 	})
-	if errors.Is(err, ErrTerminal) || errors.Is(err, ErrNotFound) {
+	switch {
+	case errors.Is(err, ErrTerminal) || errors.Is(err, ErrNotFound):
 		return nil // cancelled or deleted while it ran: that outcome stands
+	case err != nil:
+		return p.internal(j.ID, ErrorTypeInternal, fmt.Errorf("record the outcome: %w", err))
 	}
-	return err
+	return nil
+}
+
+// internal logs cause, which is not the job's own failure, with the job's id
+// and returns the InternalError that stands for it.
+func (p *Processor) internal(jobID, errorType string, cause error, logArgs ...any) error {
+	level := slog.LevelError
+	if errors.Is(cause, context.Canceled) || errors.Is(cause, context.DeadlineExceeded) {
+		level = slog.LevelWarn
+	}
+	p.Logger.Log(context.Background(), level, "job attempt failed: internal error",
+		append([]any{"job", jobID, "errorType", errorType, "err", cause}, logArgs...)...)
+	return &InternalError{Type: errorType, JobID: jobID, cause: cause}
 }
 
 // run executes the job's code with its deadline, a progress reporter, and a
@@ -95,8 +119,7 @@ func (p *Processor) run(ctx context.Context, j Job) (result json.RawMessage, err
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			p.Logger.Error("job panicked", "job", j.ID, "panic", r, "stack", string(debug.Stack()))
-			err = Errorf("Panic", "job panicked: %v", r)
+			err = p.internal(j.ID, ErrorTypePanic, fmt.Errorf("job code panicked: %v", r), "stack", string(debug.Stack()))
 		}
 	}()
 	out, err := t.run(runCtx, params, &reporter{p: p, id: j.ID, stop: stopJob})
@@ -163,8 +186,13 @@ func (r *reporter) Report(ctx context.Context, pr Progress) error {
 		j.Progress = &pr
 		return nil
 	})
-	if errors.Is(err, ErrTerminal) {
+	switch {
+	case errors.Is(err, ErrTerminal):
 		r.stop(ErrTerminal)
+		return err
+	case err != nil:
+		// Job code returns what Report returns: it must not carry the store's text.
+		return r.p.internal(r.id, ErrorTypeInternal, fmt.Errorf("report progress: %w", err))
 	}
-	return err
+	return nil
 }

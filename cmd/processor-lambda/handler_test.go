@@ -1,9 +1,11 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -113,5 +115,38 @@ func TestFunctionErrorNamesTheJobsErrorType(t *testing.T) {
 	}
 	if functionError(nil) != nil {
 		t.Error("functionError(nil) is not nil")
+	}
+}
+
+// failingStore fails the write that would make a job Success, as a full disk would.
+type failingStore struct{ jobs.Store }
+
+const storeSecret = "dynamo: table arn:aws:dynamodb:us-east-1:123456789012:table/secret-jobs throttled"
+
+func (s failingStore) Update(ctx context.Context, id string, fn func(*jobs.Job) error) (jobs.Job, error) {
+	return s.Store.Update(ctx, id, func(j *jobs.Job) error {
+		if err := fn(j); err != nil {
+			return err
+		}
+		if j.Status == jobs.StatusSuccess {
+			return errors.New(storeSecret)
+		}
+		return nil
+	})
+}
+
+// What the function returns becomes the destination record's errorMessage,
+// which the error handler stores on the job: a store error's text must not.
+func TestAStoreErrorIsReportedGenerically(t *testing.T) {
+	t.Parallel()
+	store := openStore(t, t.TempDir())
+	t.Cleanup(func() { store.Close() })
+	seed(t, store, `{"seconds":1}`)
+	h := newTestHandler(t, failingStore{store}, &recorder{})
+	err := h.handle(t.Context(), jobs.Invocation{JobID: jobID})
+	ie, ok := err.(messages.InvokeResponse_Error)
+	if !ok || ie.Type != jobs.ErrorTypeInternal || strings.Contains(ie.Message, "secret-jobs") ||
+		!strings.Contains(ie.Message, "(job "+jobID+")") {
+		t.Fatalf("function error %#v, want a generic InternalError", err)
 	}
 }
