@@ -33,20 +33,41 @@ type env struct {
 
 // setup starts a Server behind an httptest TLS server on 127.0.0.1 that
 // uses the certificates of EnsureTLS; clients trust only the generated CA.
-// Namespaces are "jobs" and "other". edit adjusts the Config; wrap, if not
-// nil, wraps the listener.
+// "jobs" is a job namespace; "open" and "other" are open namespaces. edit
+// adjusts the Config; wrap, if not nil, wraps the listener.
 func setup(t *testing.T, edit func(*Config), wrap func(net.Listener) net.Listener) *env {
 	t.Helper()
 	cfg := Config{
-		APIKeys:    []string{"da2-otherkey", testKey},
-		Namespaces: []string{"jobs", "other"},
-		KeepAlive:  time.Hour,
-		Logger:     slog.New(slog.DiscardHandler),
+		APIKeys:        []string{"da2-otherkey", testKey},
+		JobNamespaces:  []string{"jobs"},
+		OpenNamespaces: []string{"open", "other"},
+		KeepAlive:      time.Hour,
+		Logger:         slog.New(slog.DiscardHandler),
 	}
 	if edit != nil {
 		edit(&cfg)
 	}
 	srv := New(cfg)
+	cert, roots := testTLS(t)
+	ts := httptest.NewUnstartedServer(srv.Handler())
+	if wrap != nil {
+		ts.Listener = wrap(ts.Listener)
+	}
+	ts.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	ts.StartTLS()
+	t.Cleanup(func() {
+		srv.Close()
+		ts.Close()
+	})
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}}}
+	t.Cleanup(client.CloseIdleConnections)
+	return &env{srv: srv, ts: ts, roots: roots, client: client}
+}
+
+// testTLS creates a CA and a certificate for localhost with EnsureTLS and
+// returns the certificate and a pool that trusts only that CA.
+func testTLS(t *testing.T) (tls.Certificate, *x509.CertPool) {
+	t.Helper()
 	certFile, keyFile, caFile, err := EnsureTLS(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -63,19 +84,7 @@ func setup(t *testing.T, edit func(*Config), wrap func(net.Listener) net.Listene
 	if !roots.AppendCertsFromPEM(caPEM) {
 		t.Fatal("ca.pem holds no certificate")
 	}
-	ts := httptest.NewUnstartedServer(srv.Handler())
-	if wrap != nil {
-		ts.Listener = wrap(ts.Listener)
-	}
-	ts.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
-	ts.StartTLS()
-	t.Cleanup(func() {
-		srv.Close()
-		ts.Close()
-	})
-	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}}}
-	t.Cleanup(client.CloseIdleConnections)
-	return &env{srv: srv, ts: ts, roots: roots, client: client}
+	return cert, roots
 }
 
 func (e *env) wsURL() string {
