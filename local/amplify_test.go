@@ -11,9 +11,10 @@ import (
 )
 
 // TestAmplifyClientInterop runs interop/amplify/interop.mjs — the unmodified
-// aws-amplify events client — against a jobsd started here: it subscribes,
-// receives every change of a job in seq order, publishes over the socket and
-// over HTTP, and is refused with a wrong API key.
+// aws-amplify events client — against a jobsd started here: it subscribes to
+// its job's channel and receives every change in seq order; it is refused
+// when it subscribes to /jobs/*, when it publishes to the job's channel over
+// the socket and over HTTP, and with a wrong API key.
 func TestAmplifyClientInterop(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs Node")
@@ -31,6 +32,7 @@ func TestAmplifyClientInterop(t *testing.T) {
 	}
 	cfg := config(t.TempDir())
 	cfg.JobTypes.OrderStep = 50 * time.Millisecond
+	cfg.Workers, cfg.JobTypes.Second = 1, time.Minute // a sleep job holds the order job Pending until cancelled
 	sys, base := start(t, cfg)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

@@ -7,13 +7,14 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
-	"time"
 
 	"github.com/asyncjobs/asyncjobs/push/localevents"
 )
 
 // eventsEndpoint is the AppSync-Events-compatible endpoint: HTTPS publish and
-// WSS realtime on one port, with a certificate from the local CA.
+// WSS realtime on one port, with a certificate from the local CA. Its
+// namespace is a job namespace: clients subscribe to one job's channel and
+// only jobsd publishes.
 type eventsEndpoint struct {
 	server   *localevents.Server
 	http     *http.Server
@@ -34,17 +35,17 @@ func startEvents(cfg Config, served chan<- error) (*eventsEndpoint, error) {
 		return nil, fmt.Errorf("listen on %s for events: %w", cfg.EventsAddr, err)
 	}
 	server := localevents.New(localevents.Config{
-		APIKeys: []string{cfg.EventsAPIKey}, Namespaces: []string{cfg.EventsNamespace}, Logger: cfg.Logger,
+		APIKeys:        []string{cfg.EventsAPIKey},
+		JobNamespaces:  []string{cfg.EventsNamespace},
+		Addr:           cfg.EventsAddr,
+		MaxConnections: cfg.EventsMaxConnections,
+		Logger:         cfg.Logger,
 	})
 	e := &eventsEndpoint{
 		server:   server,
 		listener: listener,
 		caFile:   caFile,
-		http: &http.Server{
-			Handler:           server.Handler(),
-			TLSConfig:         tlsConfig,
-			ReadHeaderTimeout: 10 * time.Second,
-		},
+		http:     server.HTTPServer(tlsConfig),
 	}
 	go func() {
 		if err := e.http.ServeTLS(listener, "", ""); !errors.Is(err, http.ErrServerClosed) {

@@ -58,6 +58,10 @@ type Config struct {
 	JobTypes        jobtypes.Config
 	Clock           jobs.Clock
 	Logger          *slog.Logger
+
+	// EventsMaxConnections bounds the events endpoint's open WebSocket
+	// connections; beyond them an upgrade gets 503 (0: localevents.DefaultMaxConnections).
+	EventsMaxConnections int
 }
 
 // Local defaults, documented in the README.

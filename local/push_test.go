@@ -2,116 +2,61 @@ package local_test
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
-	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
-	"os"
 	"testing"
 	"time"
 
-	"github.com/coder/websocket"
-
-	"github.com/asyncjobs/asyncjobs/push/appsync"
+	"github.com/asyncjobs/asyncjobs/push"
 )
 
 // TestSubscriberThatStopsReadingDoesNotHoldUpJobs subscribes one client that
-// never reads after subscribing and one that does, runs many jobs, and checks
-// that every job finished and the reading subscriber heard of every end.
+// never reads after subscribing and one that does to the channels of many
+// jobs, held Pending behind a sleep job, runs them, and checks that every
+// job finished and the reading subscriber heard of every end.
 func TestSubscriberThatStopsReadingDoesNotHoldUpJobs(t *testing.T) {
 	t.Parallel()
 	cfg := config(t.TempDir())
-	cfg.Workers, cfg.QueueSize = 8, 1000
+	cfg.Workers, cfg.QueueSize, cfg.JobTypes.Second = 1, 1000, time.Minute
 	sys, base := start(t, cfg)
-	client := trustingClient(t, sys.CAFile())
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 
-	stalled := rawSubscriber(ctx, t, client, sys.EventsAddr(), cfg.EventsAPIKey, "/jobs/*")
-	defer stalled.CloseNow()
-
-	conn, err := appsync.Dial(ctx, appsync.ClientConfig{
-		Endpoint: "https://" + sys.EventsAddr() + "/event", Auth: appsync.APIKey(cfg.EventsAPIKey), HTTPClient: client, EventBuffer: 4096,
-	})
-	if err != nil {
-		t.Fatal(err)
+	sleeper := submit(t, base, `{"seconds":1}`) // takes the only worker
+	const n = push.MaxSubscriptions
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = submit(t, base, `{"type":"noop"}`).ID
 	}
-	defer conn.Close()
-	reading, err := conn.Subscribe(ctx, "/jobs/*")
-	if err != nil {
-		t.Fatal(err)
+	stalled := dialEvents(ctx, t, sys, cfg.EventsAPIKey)
+	reading := dialEvents(ctx, t, sys, cfg.EventsAPIKey)
+	for i, id := range ids {
+		for _, c := range []*eventsConn{stalled, reading} {
+			if m := c.subscribe(fmt.Sprint(i), "/jobs/"+id); m.Type != "subscribe_success" {
+				t.Fatalf("subscribe to job %s: %s", id, m.raw)
+			}
+		}
 	}
-
-	const n = 300
-	var ids []string
-	for range n {
-		ids = append(ids, submit(t, base, `{"type":"noop"}`).ID)
+	if resp, _ := call(t, http.MethodDelete, base+"/jobs/"+sleeper.ID, ""); resp.StatusCode != http.StatusOK {
+		t.Fatalf("DELETE the sleep job: %d", resp.StatusCode)
 	}
 
 	finished := map[string]bool{}
 	for len(finished) < n {
-		select {
-		case raw, ok := <-reading.Events():
-			if !ok {
-				t.Fatalf("the reading subscription ended: %v", reading.Err())
-			}
-			var e struct{ ID, Status string }
-			json.Unmarshal(raw, &e)
-			if e.Status == "Success" {
-				finished[e.ID] = true
-			}
-		case <-ctx.Done():
-			t.Fatalf("only %d of %d jobs were heard to finish", len(finished), n)
+		m := reading.next()
+		if m.Type != "data" {
+			t.Fatalf("while reading: %s", m.raw)
+		}
+		var e struct{ ID, Status string }
+		json.Unmarshal([]byte(m.Event), &e)
+		if e.Status == "Success" {
+			finished[e.ID] = true
 		}
 	}
 	for _, id := range ids {
 		if !finished[id] {
 			t.Fatalf("job %s finished unheard", id)
-		}
-	}
-}
-
-func trustingClient(t *testing.T, caFile string) *http.Client {
-	t.Helper()
-	pem, err := os.ReadFile(caFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(pem)
-	return &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
-}
-
-// rawSubscriber follows the protocol by hand up to subscribe_success, then
-// reads no more.
-func rawSubscriber(ctx context.Context, t *testing.T, client *http.Client, addr, key, channel string) *websocket.Conn {
-	t.Helper()
-	auth, _ := json.Marshal(map[string]string{"host": addr, "x-api-key": key})
-	c, _, err := websocket.Dial(ctx, "wss://"+addr+"/event/realtime", &websocket.DialOptions{
-		HTTPClient:   client,
-		Subprotocols: []string{"aws-appsync-event-ws", "header-" + base64.RawURLEncoding.EncodeToString(auth)},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range []string{`{"type":"connection_init"}`, `{"type":"subscribe","id":"stalled","channel":"` + channel + `"}`} {
-		if err := c.Write(ctx, websocket.MessageText, []byte(m)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for {
-		_, msg, err := c.Read(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var m struct{ Type string }
-		json.Unmarshal(msg, &m)
-		if m.Type == "subscribe_success" {
-			return c
-		}
-		if m.Type != "connection_ack" && m.Type != "ka" {
-			t.Fatalf("while subscribing: %s", msg)
 		}
 	}
 }

@@ -50,9 +50,7 @@ func newEvents(wsURL, caFile, apiKey string) (*events, error) {
 
 // dial opens a connection and completes connection_init → connection_ack.
 func (e *events) dial(ctx context.Context) (*websocket.Conn, error) {
-	ws, _, err := websocket.Dial(ctx, e.url, &websocket.DialOptions{
-		HTTPClient: e.client, Subprotocols: []string{"aws-appsync-event-ws", e.header},
-	})
+	ws, err := e.upgrade(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -65,6 +63,22 @@ func (e *events) dial(ctx context.Context) (*websocket.Conn, error) {
 		return nil, err
 	}
 	return ws, nil
+}
+
+// upgrade opens the WebSocket. An upgrade refused with 503 (jobsd's cap on
+// connections, reached while those of the memory phase are still closing)
+// is tried again for up to 10 s.
+func (e *events) upgrade(ctx context.Context) (*websocket.Conn, error) {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ws, resp, err := websocket.Dial(ctx, e.url, &websocket.DialOptions{
+			HTTPClient: e.client, Subprotocols: []string{"aws-appsync-event-ws", e.header},
+		})
+		if err == nil || resp == nil || resp.StatusCode != http.StatusServiceUnavailable || time.Now().After(deadline) {
+			return ws, err
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 func send(ctx context.Context, ws *websocket.Conn, m map[string]string) error {

@@ -1,11 +1,12 @@
 // Command jobsbench measures jobsd in one run, against a bare gin baseline:
 // the durable submit rate, the GET rate with N jobs stored, end-to-end noop
-// jobs per second, push latency to 1,000 WebSocket subscribers and jobsd's
-// memory per subscriber at 10,000. It builds jobsd and starts it, and the
-// baseline (its own baseline-server subcommand), as child processes on free
-// ports with a temporary data directory, drives both with the same HTTP
-// load generator, prints a table of the figures with their ratio to the
-// baseline and the targets of issue 6, and writes them as JSON.
+// jobs per second, push latency to 1,000 WebSocket subscribers, each
+// following its own jobs' channels, and jobsd's memory per subscriber at
+// 10,000. It builds jobsd and starts it, and the baseline (its own
+// baseline-server subcommand), as child processes on free ports with a
+// temporary data directory, drives both with the same HTTP load generator,
+// prints a table of the figures with their ratio to the baseline and the
+// targets of issue 6, and writes them as JSON.
 //
 //	go run ./cmd/jobsbench [-duration 10s] [-stored 1000000] [-out bench-results.json]
 package main
@@ -29,9 +30,8 @@ type config struct {
 	duration       time.Duration // of each HTTP load phase and push phase
 	conns          int           // HTTP connections of the load generator
 	stored         int           // jobs stored during the GET phase
-	subscribers    int           // WebSocket subscribers during the push phases
-	pushRate       int           // order jobs a second in the per-job push phase
-	fanoutRate     int           // noop jobs a second in the /jobs/* push phase
+	subscribers    int           // WebSocket subscribers during the push phase
+	pushRate       int           // order jobs a second in the push phase
 	orderStep      time.Duration // jobsd's --order-step
 	memSubscribers int           // WebSocket subscribers of the memory phase
 	out            string        // the JSON file
@@ -63,8 +63,7 @@ func parseFlags(args []string, stderr io.Writer) (config, map[string]string, err
 	fs.IntVar(&c.conns, "conns", 64, "keep-alive HTTP connections of the load generator")
 	fs.IntVar(&c.stored, "stored", 100_000, "jobs stored while GET is measured (e.g. 1000000)")
 	fs.IntVar(&c.subscribers, "subscribers", 1000, "WebSocket subscribers while push latency is measured")
-	fs.IntVar(&c.pushRate, "push-rate", 200, "order jobs submitted a second while per-job push latency is measured")
-	fs.IntVar(&c.fanoutRate, "fanout-rate", 10, "noop jobs submitted a second while /jobs/* push latency is measured")
+	fs.IntVar(&c.pushRate, "push-rate", 200, "order jobs submitted a second while push latency is measured")
 	fs.DurationVar(&c.orderStep, "order-step", 100*time.Millisecond, "jobsd's --order-step: the pause between an order's events")
 	fs.IntVar(&c.memSubscribers, "mem-subscribers", 10_000, "WebSocket subscribers while memory is measured")
 	fs.StringVar(&c.out, "out", "bench-results.json", "where to write the results as JSON")
@@ -74,7 +73,7 @@ func parseFlags(args []string, stderr io.Writer) (config, map[string]string, err
 		return c, nil, err
 	}
 	if fs.NArg() > 0 || c.duration < time.Second || c.conns < 1 || c.stored < 1000 || c.subscribers < 1 ||
-		c.pushRate < 1 || c.fanoutRate < 1 || c.memSubscribers < 1 {
+		c.pushRate < 1 || c.memSubscribers < 1 {
 		return c, nil, fmt.Errorf("bad flags %q: see -help", args)
 	}
 	set := map[string]string{}
@@ -102,7 +101,7 @@ type results struct {
 	HTTP        httpPhases        `json:"http"`
 	Wrk         wrkRates          `json:"wrk"` // the baseline phases driven by wrk -t1 instead
 	EndToEnd    endToEnd          `json:"endToEnd"`
-	Push        []pushResult      `json:"push"`
+	Push        pushResult        `json:"push"`
 	Memory      memoryResult      `json:"memory"`
 	WallSeconds float64           `json:"wallSeconds"`
 }

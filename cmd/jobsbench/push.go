@@ -28,9 +28,8 @@ type pushResult struct {
 	Subscribers int     `json:"subscribers"`
 	Jobs        int64   `json:"jobs"`
 	Seconds     float64 `json:"seconds"`
-	Events      int64   `json:"events"`             // data messages read, one latency sample each
-	Expected    int64   `json:"expected,omitempty"` // /jobs/*: 3 events per job for each subscriber
-	Missed      int64   `json:"missed"`             // per job: jobs whose Success was not heard in time
+	Events      int64   `json:"events"` // data messages read, one latency sample each
+	Missed      int64   `json:"missed"` // jobs whose Success was not heard in time
 	LatencyMs   summary `json:"latencyMs"`
 	Cores       cores   `json:"cores"`
 }
@@ -152,50 +151,6 @@ func (b *bench) follow(ctx context.Context, ws **websocket.Conn, op, id string, 
 		*ws = fresh
 	}
 	return false
-}
-
-// pushFanout: n subscribers all subscribe to /jobs/*, and noop jobs are
-// submitted at rate a second for d: every event goes to every subscriber.
-func (b *bench) pushFanout(ctx context.Context, n, rate int, d time.Duration) (pushResult, error) {
-	conns, err := b.events.dialMany(ctx, n, 32, func(_ int, ws *websocket.Conn) error {
-		return subscribe(ctx, ws, "all", "/jobs/*")
-	})
-	if err != nil {
-		return pushResult{}, err
-	}
-	readCtx, stopReading := context.WithCancel(ctx) // ending a read closes its connection
-	samples := make([][]float64, n)
-	var wg sync.WaitGroup
-	for i, ws := range conns {
-		wg.Go(func() {
-			for {
-				_, msg, err := ws.Read(readCtx)
-				if err != nil {
-					return
-				}
-				now := time.Now()
-				if _, updated, ok := eventFields(msg); ok {
-					samples[i] = append(samples[i], float64(now.Sub(updated).Microseconds())/1000)
-				}
-			}
-		})
-	}
-	res := pushResult{Channel: "/jobs/*", Subscribers: n}
-	u := usageOf(b.jobsd.pid())
-	for range pace(rate, d) {
-		if _, err := b.post(ctx, noopRequest); err != nil {
-			stopReading()
-			wg.Wait()
-			return res, err
-		}
-		res.Jobs++
-	}
-	time.Sleep(2 * time.Second) // the last events
-	c, _, secs := u.since(b.jobsd.pid())
-	stopReading()
-	wg.Wait()
-	res.Seconds, res.Expected, res.Cores = secs, 3*res.Jobs*int64(n), c
-	return res.withSamples(samples), ctx.Err()
 }
 
 func (r pushResult) withSamples(parts [][]float64) pushResult {

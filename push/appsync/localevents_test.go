@@ -21,6 +21,7 @@ import (
 
 // localEndpoint serves jobsd's AppSync-compatible endpoint over TLS with its
 // own local CA and returns its /event URL and a client that trusts it.
+// "jobs" is a job namespace, as in jobsd; "open" has AppSync's own rules.
 func localEndpoint(t *testing.T) (string, *http.Client) {
 	t.Helper()
 	certFile, keyFile, caFile, err := localevents.EnsureTLS(t.TempDir())
@@ -31,7 +32,7 @@ func localEndpoint(t *testing.T) (string, *http.Client) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	events := localevents.New(localevents.Config{APIKeys: []string{"da2-good"}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	events := localevents.New(localevents.Config{APIKeys: []string{"da2-good"}, OpenNamespaces: []string{"open"}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	srv := httptest.NewUnstartedServer(events.Handler())
 	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
 	srv.StartTLS()
@@ -56,7 +57,7 @@ func TestAgainstTheLocalEndpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	sub, err := conn.Subscribe(ctx, "/jobs/*")
+	sub, err := conn.Subscribe(ctx, "/open/*")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,10 +70,10 @@ func TestAgainstTheLocalEndpoint(t *testing.T) {
 	for i := range 7 {
 		events = append(events, json.RawMessage(fmt.Sprintf(`{"n":%d}`, i)))
 	}
-	if err := pub.Publish(ctx, "/jobs/a", events); err != nil {
+	if err := pub.Publish(ctx, "/open/a", events); err != nil {
 		t.Fatalf("HTTP publish: %v", err)
 	}
-	if err := conn.Publish(ctx, "jobs/b/c", []json.RawMessage{json.RawMessage(`{"n":7}`)}); err != nil {
+	if err := conn.Publish(ctx, "open/b/c", []json.RawMessage{json.RawMessage(`{"n":7}`)}); err != nil {
 		t.Fatalf("socket publish: %v", err)
 	}
 	for want := range 8 {
@@ -87,12 +88,26 @@ func TestAgainstTheLocalEndpoint(t *testing.T) {
 		}
 	}
 
+	// In the job namespace: no wildcard subscription, no client publish.
+	if _, err := conn.Subscribe(ctx, "/jobs/*"); !errors.Is(err, appsync.ErrUnauthorized) {
+		t.Fatalf("subscribe to /jobs/*: %v, want ErrUnauthorized", err)
+	}
+	if err := pub.Publish(ctx, "/jobs/a", events[:1]); !errors.Is(err, appsync.ErrUnauthorized) {
+		t.Fatalf("HTTP publish to /jobs/a: %v, want ErrUnauthorized", err)
+	}
+	if err := conn.Publish(ctx, "/jobs/a", events[:1]); !errors.Is(err, appsync.ErrUnauthorized) {
+		t.Fatalf("socket publish to /jobs/a: %v, want ErrUnauthorized", err)
+	}
+	if _, err := conn.Subscribe(ctx, "/jobs/a"); err != nil {
+		t.Fatalf("subscribe to one job's channel: %v", err)
+	}
+
 	bad := appsync.APIKey("da2-bad")
 	if _, err := appsync.Dial(ctx, appsync.ClientConfig{Endpoint: endpoint, Auth: bad, HTTPClient: client}); !errors.Is(err, appsync.ErrUnauthorized) {
 		t.Fatalf("dial with a wrong key: %v, want ErrUnauthorized", err)
 	}
 	badPub, _ := appsync.NewPublisher(appsync.PublisherConfig{Endpoint: endpoint, Auth: bad, HTTPClient: client})
-	if err := badPub.Publish(ctx, "/jobs/a", events[:1]); !errors.Is(err, appsync.ErrUnauthorized) {
+	if err := badPub.Publish(ctx, "/open/a", events[:1]); !errors.Is(err, appsync.ErrUnauthorized) {
 		t.Fatalf("publish with a wrong key: %v, want ErrUnauthorized", err)
 	}
 }

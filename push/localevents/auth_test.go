@@ -72,7 +72,7 @@ func TestCloseEndsEverything(t *testing.T) {
 	e := setup(t, nil, nil)
 	conns := []*websocket.Conn{e.connect(t), e.connect(t), e.connect(t)}
 	for i, c := range conns {
-		subscribe(t, c, "s", "/jobs/*")
+		subscribe(t, c, "s", "/open/*")
 		subscribe(t, c, "t", "/other/x")
 		if i == 0 {
 			subscribe(t, c, "u", "/jobs/a")

@@ -11,7 +11,23 @@
 // name-constrained to localhost, 127.0.0.0/8 and ::1, and a short-lived
 // certificate for localhost signed by it; ServerTLS serves and renews it.
 //
-// Only API-key authorisation is supported. Delivery is best effort, as in
-// AppSync: a subscriber whose outbound queue is full is disconnected rather
-// than waited for, so publishing never blocks on a client.
+// Only API-key authorisation is supported. A job namespace (Config.
+// JobNamespaces, "jobs" by default) holds one channel per job, /jobs/<id>,
+// and the id is the capability: only the job's owner learns it. So in a
+// job namespace a subscription must name one job's channel (wildcards are
+// refused with UnauthorizedException), and only the in-process publisher
+// publishes: HTTP and WebSocket publishes are refused as unauthorised, as
+// AppSync refuses API-key publishes where only IAM may publish. Open
+// namespaces (Config.OpenNamespaces) keep AppSync's own rules.
+//
+// The endpoint answers only requests whose Host header is an IP address, a
+// loopback name or its configured address (421 otherwise, against DNS
+// rebinding); WebSocket upgrades from a web page of another origin are
+// refused with 403, and CORS is granted only to loopback origins. Open
+// WebSocket connections are capped (503 beyond), and HTTPServer bounds the
+// time to read a request and the idle time of a keep-alive connection.
+//
+// Delivery is best effort, as in AppSync: a subscriber whose outbound queue
+// is full is disconnected rather than waited for, so publishing never
+// blocks on a client.
 package localevents

@@ -19,8 +19,9 @@ func Example() {
 		return
 	}
 	log.Printf("clients must trust %s (Node: NODE_EXTRA_CA_CERTS)", caFile)
-	events := localevents.New(localevents.Config{APIKeys: []string{"da2-local"}})
-	srv := &http.Server{Addr: "localhost:8443", Handler: events.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	events := localevents.New(localevents.Config{APIKeys: []string{"da2-local"}, Addr: "localhost:8443"})
+	srv := events.HTTPServer(nil) // with the read and idle timeouts
+	srv.Addr = "localhost:8443"
 	go func() {
 		if err := srv.ListenAndServeTLS(certFile, keyFile); !errors.Is(err, http.ErrServerClosed) {
 			log.Print(err)

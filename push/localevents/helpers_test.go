@@ -33,32 +33,22 @@ type env struct {
 
 // setup starts a Server behind an httptest TLS server on 127.0.0.1 that
 // uses the certificates of ServerTLS; clients trust only the generated CA.
-// Namespaces are "jobs" and "other". edit adjusts the Config; wrap, if not
-// nil, wraps the listener.
+// "jobs" is a job namespace; "open" and "other" are open namespaces. edit
+// adjusts the Config; wrap, if not nil, wraps the listener.
 func setup(t *testing.T, edit func(*Config), wrap func(net.Listener) net.Listener) *env {
 	t.Helper()
 	cfg := Config{
-		APIKeys:    []string{"da2-otherkey", testKey},
-		Namespaces: []string{"jobs", "other"},
-		KeepAlive:  time.Hour,
-		Logger:     slog.New(slog.DiscardHandler),
+		APIKeys:        []string{"da2-otherkey", testKey},
+		JobNamespaces:  []string{"jobs"},
+		OpenNamespaces: []string{"open", "other"},
+		KeepAlive:      time.Hour,
+		Logger:         slog.New(slog.DiscardHandler),
 	}
 	if edit != nil {
 		edit(&cfg)
 	}
 	srv := New(cfg)
-	serverTLS, caFile, err := ServerTLS(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	caPEM, err := os.ReadFile(caFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	roots := x509.NewCertPool()
-	if !roots.AppendCertsFromPEM(caPEM) {
-		t.Fatal("ca.pem holds no certificate")
-	}
+	serverTLS, roots := testTLS(t)
 	ts := httptest.NewUnstartedServer(srv.Handler())
 	if wrap != nil {
 		ts.Listener = wrap(ts.Listener)
@@ -75,6 +65,25 @@ func setup(t *testing.T, edit func(*Config), wrap func(net.Listener) net.Listene
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}}}
 	t.Cleanup(client.CloseIdleConnections)
 	return &env{srv: srv, ts: ts, roots: roots, client: client}
+}
+
+// testTLS creates a CA and a certificate for localhost with ServerTLS and
+// returns the server's TLS configuration and a pool that trusts only that CA.
+func testTLS(t *testing.T) (*tls.Config, *x509.CertPool) {
+	t.Helper()
+	serverTLS, caFile, err := ServerTLS(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	caPEM, err := os.ReadFile(caFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(caPEM) {
+		t.Fatal("ca.pem holds no certificate")
+	}
+	return serverTLS, roots
 }
 
 func (e *env) wsURL() string {

@@ -13,7 +13,7 @@ const maxRequestBytes = 1200 * 1024
 
 // servePublish handles POST /event.
 func (s *Server) servePublish(w http.ResponseWriter, r *http.Request) {
-	corsHeaders(w.Header())
+	corsHeaders(w.Header(), r.Header.Get("Origin"))
 	if !s.validKey(r.Header.Get("x-api-key")) {
 		writeError(w, http.StatusUnauthorized, unauthorized())
 		return
@@ -37,27 +37,14 @@ func (s *Server) servePublish(w http.ResponseWriter, r *http.Request) {
 	}
 	res, e := s.publishWire(req.Channel, req.Events)
 	if e != nil {
-		writeError(w, http.StatusBadRequest, e)
+		status := http.StatusBadRequest
+		if e.ErrorType == errUnauthorized {
+			status = http.StatusUnauthorized
+		}
+		writeError(w, status, e)
 		return
 	}
 	writeJSON(w, http.StatusOK, res)
-}
-
-// servePreflight answers a CORS preflight of POST /event.
-func servePreflight(w http.ResponseWriter, _ *http.Request) {
-	h := w.Header()
-	corsHeaders(h)
-	h.Set("Access-Control-Allow-Methods", "POST, OPTIONS")
-	h.Set("Access-Control-Allow-Headers", "content-type, x-api-key, authorization, x-amz-date, x-amz-security-token, x-amz-user-agent")
-	h.Set("Access-Control-Max-Age", "86400")
-	w.WriteHeader(http.StatusNoContent)
-}
-
-// corsHeaders lets any origin call /event and read x-amzn-ErrorType,
-// from which Amplify names the error.
-func corsHeaders(h http.Header) {
-	h.Set("Access-Control-Allow-Origin", "*")
-	h.Set("Access-Control-Expose-Headers", "x-amzn-ErrorType")
 }
 
 // writeError writes {"errors":[e]} with AppSync's x-amzn-ErrorType header.

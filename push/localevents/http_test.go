@@ -54,17 +54,18 @@ func TestHTTPPublishErrors(t *testing.T) {
 		status          int
 		errorType       string
 	}{
-		{"no key", "", `{"channel":"/jobs/a","events":["1"]}`, 401, errUnauthorized},
-		{"wrong key", "da2-wrong", `{"channel":"/jobs/a","events":["1"]}`, 401, errUnauthorized},
+		{"no key", "", `{"channel":"/open/a","events":["1"]}`, 401, errUnauthorized},
+		{"wrong key", "da2-wrong", `{"channel":"/open/a","events":["1"]}`, 401, errUnauthorized},
 		{"not JSON", testKey, `{"channel":`, 400, errBadRequest},
-		{"bad channel", testKey, `{"channel":"/jobs/a_b","events":["1"]}`, 400, errBadRequest},
-		{"wildcard channel", testKey, `{"channel":"/jobs/*","events":["1"]}`, 400, errBadRequest},
+		{"bad channel", testKey, `{"channel":"/open/a_b","events":["1"]}`, 400, errBadRequest},
+		{"wildcard channel", testKey, `{"channel":"/open/*","events":["1"]}`, 400, errBadRequest},
 		{"unknown namespace", testKey, `{"channel":"/nope/a","events":["1"]}`, 400, errBadRequest},
-		{"six events", testKey, `{"channel":"/jobs/a","events":` + six + `}`, 400, errBadRequest},
-		{"no events", testKey, `{"channel":"/jobs/a","events":[]}`, 400, errBadRequest},
-		{"event not a string", testKey, `{"channel":"/jobs/a","events":[{"a":1}]}`, 400, errBadRequest},
-		{"event not JSON", testKey, `{"channel":"/jobs/a","events":["{"]}`, 400, errBadRequest},
-		{"over 1.2 MB", testKey, `{"channel":"/jobs/a","events":["` + strings.Repeat("1", maxRequestBytes) + `"]}`, 400, errBadRequest},
+		{"job namespace", testKey, `{"channel":"/jobs/a","events":["1"]}`, 401, errUnauthorized},
+		{"six events", testKey, `{"channel":"/open/a","events":` + six + `}`, 400, errBadRequest},
+		{"no events", testKey, `{"channel":"/open/a","events":[]}`, 400, errBadRequest},
+		{"event not a string", testKey, `{"channel":"/open/a","events":[{"a":1}]}`, 400, errBadRequest},
+		{"event not JSON", testKey, `{"channel":"/open/a","events":["{"]}`, 400, errBadRequest},
+		{"over 1.2 MB", testKey, `{"channel":"/open/a","events":["` + strings.Repeat("1", maxRequestBytes) + `"]}`, 400, errBadRequest},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			resp, m := postEvent(t, e, tc.key, tc.body)
@@ -74,11 +75,8 @@ func TestHTTPPublishErrors(t *testing.T) {
 			if len(m.Errors) != 1 || m.Errors[0].ErrorType != tc.errorType || m.Errors[0].Message == "" {
 				t.Fatalf("body %s", m.raw)
 			}
-			if tc.status == 401 && m.Errors[0].Message != "You are not authorized to make this call." {
+			if tc.key != testKey && m.Errors[0].Message != "You are not authorized to make this call." {
 				t.Errorf("message %q", m.Errors[0].Message)
-			}
-			if resp.Header.Get("Access-Control-Allow-Origin") != "*" {
-				t.Error("no CORS header on an error")
 			}
 		})
 	}
@@ -90,7 +88,7 @@ func TestHTTPPublish(t *testing.T) {
 	e := setup(t, func(c *Config) {
 		c.NewID = func() string { return fmt.Sprintf("id-%d", n.Add(1)) }
 	}, nil)
-	resp, m := postEvent(t, e, testKey, `{"channel":"jobs/a/","events":`+events(`1`, `"two"`, `{"3":3}`, `[4]`, `null`)+`}`)
+	resp, m := postEvent(t, e, testKey, `{"channel":"open/a/","events":`+events(`1`, `"two"`, `{"3":3}`, `[4]`, `null`)+`}`)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d", resp.StatusCode)
 	}
@@ -99,49 +97,96 @@ func TestHTTPPublish(t *testing.T) {
 	}
 
 	big := fmt.Sprintf(`{"pad":%q}`, strings.Repeat("x", push.MaxEventBytes))
-	resp, m = postEvent(t, e, testKey, `{"channel":"/jobs/a","events":`+events(big, `{"ok":1}`)+`}`)
+	resp, m = postEvent(t, e, testKey, `{"channel":"/open/a","events":`+events(big, `{"ok":1}`)+`}`)
 	if resp.StatusCode != http.StatusOK || len(m.Successful) != 1 || m.Successful[0].Index != 1 ||
 		len(m.Failed) != 1 || m.Failed[0].Index != 0 || m.Failed[0].Code != "EventTooLargeException" || m.Failed[0].Message == "" {
 		t.Fatalf("status %d, body %.300s; want event 0 failed", resp.StatusCode, m.raw)
 	}
 }
 
-func TestCORSPreflight(t *testing.T) {
+// TestCORS checks that only pages served from this machine get CORS
+// headers, on the preflight and on the publish itself.
+func TestCORS(t *testing.T) {
 	t.Parallel()
 	e := setup(t, nil, nil)
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodOptions, e.ts.URL+"/event", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Origin", "http://localhost:5173")
-	req.Header.Set("Access-Control-Request-Method", "POST")
-	req.Header.Set("Access-Control-Request-Headers", "content-type,x-api-key")
-	resp, err := e.client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusNoContent {
-		t.Fatalf("status %d", resp.StatusCode)
-	}
-	h := resp.Header
-	if h.Get("Access-Control-Allow-Origin") != "*" || !strings.Contains(h.Get("Access-Control-Allow-Methods"), "POST") {
-		t.Errorf("headers %v", h)
-	}
-	allowed := h.Get("Access-Control-Allow-Headers")
-	for _, name := range []string{"content-type", "x-api-key", "authorization", "x-amz-date", "x-amz-security-token", "x-amz-user-agent"} {
-		if !strings.Contains(allowed, name) {
-			t.Errorf("Access-Control-Allow-Headers %q lacks %s", allowed, name)
+	do := func(method, origin string) *http.Response {
+		t.Helper()
+		req, err := http.NewRequestWithContext(t.Context(), method, e.ts.URL+"/event", strings.NewReader(`{"channel":"/open/a","events":["1"]}`))
+		if err != nil {
+			t.Fatal(err)
 		}
+		if origin != "" {
+			req.Header.Set("Origin", origin)
+		}
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		req.Header.Set("Access-Control-Request-Headers", "content-type,x-api-key")
+		req.Header.Set("x-api-key", testKey)
+		resp, err := e.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
 	}
-	if !strings.Contains(h.Get("Access-Control-Expose-Headers"), "x-amzn-ErrorType") {
-		t.Errorf("x-amzn-ErrorType is not exposed: %v", h)
+	for _, tc := range []struct {
+		origin          string
+		preflightStatus int
+		allowed         bool
+	}{
+		{origin: "http://localhost:5173", preflightStatus: http.StatusNoContent, allowed: true},
+		{origin: "https://127.0.0.1:8443", preflightStatus: http.StatusNoContent, allowed: true},
+		{origin: "", preflightStatus: http.StatusNoContent},
+		{origin: "https://evil.example", preflightStatus: http.StatusForbidden},
+		{origin: "null", preflightStatus: http.StatusForbidden},
+		{origin: "http://localhost.evil.example", preflightStatus: http.StatusForbidden},
+	} {
+		t.Run("origin "+tc.origin, func(t *testing.T) {
+			pre := do(http.MethodOptions, tc.origin)
+			if pre.StatusCode != tc.preflightStatus {
+				t.Fatalf("preflight status %d, want %d", pre.StatusCode, tc.preflightStatus)
+			}
+			post := do(http.MethodPost, tc.origin)
+			if post.StatusCode != http.StatusOK {
+				t.Fatalf("publish status %d", post.StatusCode)
+			}
+			for name, resp := range map[string]*http.Response{"preflight": pre, "publish": post} {
+				h := resp.Header
+				want := ""
+				if tc.allowed {
+					want = tc.origin
+				}
+				if got := h.Get("Access-Control-Allow-Origin"); got != want {
+					t.Errorf("%s: Access-Control-Allow-Origin %q, want %q", name, got, want)
+				}
+				if h.Get("Vary") != "Origin" {
+					t.Errorf("%s: Vary %q, want Origin", name, h.Values("Vary"))
+				}
+				if exposed := strings.Contains(h.Get("Access-Control-Expose-Headers"), "x-amzn-ErrorType"); exposed != tc.allowed {
+					t.Errorf("%s: x-amzn-ErrorType exposed: %v, want %v", name, exposed, tc.allowed)
+				}
+			}
+			allowed := pre.Header.Get("Access-Control-Allow-Headers")
+			if tc.preflightStatus == http.StatusForbidden {
+				if allowed != "" || pre.Header.Get("Access-Control-Allow-Methods") != "" {
+					t.Errorf("a foreign origin's preflight got allow headers: %v", pre.Header)
+				}
+				return
+			}
+			if !strings.Contains(pre.Header.Get("Access-Control-Allow-Methods"), "POST") {
+				t.Errorf("Access-Control-Allow-Methods %q", pre.Header.Get("Access-Control-Allow-Methods"))
+			}
+			for _, name := range []string{"content-type", "x-api-key", "authorization", "x-amz-date", "x-amz-security-token", "x-amz-user-agent"} {
+				if !strings.Contains(allowed, name) {
+					t.Errorf("Access-Control-Allow-Headers %q lacks %s", allowed, name)
+				}
+			}
+		})
 	}
 }
 
 func TestPublishInProcess(t *testing.T) {
 	t.Parallel()
-	srv := New(Config{Namespaces: []string{"jobs"}})
+	srv := New(Config{})
 	t.Cleanup(srv.Close)
 	big := json.RawMessage(fmt.Sprintf(`{"pad":%q}`, strings.Repeat("x", push.MaxEventBytes)))
 	for _, tc := range []struct {

@@ -17,6 +17,9 @@ const (
 	// errMaxSubscriptions is not documented for Events; it is the error type
 	// AppSync's GraphQL realtime endpoint uses for the same limit.
 	errMaxSubscriptions = "MaxSubscriptionsReachedError"
+	// errForbidden answers a WebSocket upgrade from a foreign web origin.
+	errForbidden          = "ForbiddenException"
+	errServiceUnavailable = "ServiceUnavailableException"
 )
 
 // unauthorizedMessage is AppSync's message for a missing or wrong key.

@@ -37,15 +37,18 @@ var errorTypes = []string{
 //     connection_init gets nothing;
 //   - subscribe, unsubscribe and publish get exactly one reply of their own
 //     kind, echoing the id, and succeed exactly when the model says so
-//     (id pattern, authorization, channel rules, namespace, duplicate and
-//     unknown ids, 1 to 5 events that are strings holding JSON);
+//     (id pattern, authorization, channel rules, namespace, the job
+//     namespace's rules, duplicate and unknown ids, 1 to 5 events that are
+//     strings holding JSON);
 //   - publish_success lists each event index once, and each subscription
 //     of the connection whose channel matches gets one data message per
 //     published event, in order, whose event is the JSON text published.
 func FuzzClientMessages(f *testing.F) {
 	for _, seed := range [][2]string{
 		{`{"type":"connection_init"}`, `{"type":"subscribe","id":"s1","channel":"/jobs/abc"}`},
-		{`{"type":"subscribe","id":"s1","channel":"/jobs/*"}`, `{"type":"publish","id":"p1","channel":"/jobs/abc","events":["{\"a\":1}","\"s\"","42"]}`},
+		{`{"type":"subscribe","id":"s1","channel":"/open/*"}`, `{"type":"publish","id":"p1","channel":"/open/abc","events":["{\"a\":1}","\"s\"","42"]}`},
+		{`{"type":"subscribe","id":"s1","channel":"open/abc/"}`, `{"type":"publish","id":"p1","channel":"/open/abc","events":["{}"]}`},
+		{`{"type":"subscribe","id":"s1","channel":"/jobs/*"}`, `{"type":"subscribe","id":"s2","channel":"/jobs/a/b"}`},
 		{`{"type":"subscribe","id":"s1","channel":"jobs/abc/"}`, `{"type":"publish","id":"p1","channel":"/jobs/abc","events":["{}"]}`},
 		{`{"type":"subscribe","id":"s1","channel":"/jobs/abc"}`, `{"type":"unsubscribe","id":"s1"}`},
 		{`{"type":"subscribe","id":"s1","channel":"/jobs/abc"}`, `{"type":"subscribe","id":"s1","channel":"/jobs/def"}`},
@@ -53,9 +56,9 @@ func FuzzClientMessages(f *testing.F) {
 		{`{"type":"subscribe","id":"bad id","channel":"/jobs/a"}`, `{"type":"subscribe","id":"s","channel":"/nope/a"}`},
 		{`{"type":"subscribe","id":"s","channel":"/jobs/a","authorization":{"x-api-key":"wrong","host":"h"}}`,
 			`{"type":"subscribe","id":"t","channel":"/jobs/a","authorization":{"X-Api-Key":"` + fuzzKey + `"}}`},
-		{`{"type":"publish","id":"p","channel":"/jobs/*","events":["{}"]}`, `{"type":"publish","id":"p","channel":"/jobs/a","events":[]}`},
-		{`{"type":"publish","id":"p","channel":"/jobs/a","events":["{}","{}","{}","{}","{}","{}"]}`, `{"type":"publish","id":"p","channel":"/jobs/a","events":[1]}`},
-		{`{"type":"publish","id":"p","channel":"/jobs/a","events":["not json"]}`, `{"type":"publish","id":"p","channel":"/jobs/a","events":"x"}`},
+		{`{"type":"publish","id":"p","channel":"/open/*","events":["{}"]}`, `{"type":"publish","id":"p","channel":"/open/a","events":[]}`},
+		{`{"type":"publish","id":"p","channel":"/open/a","events":["{}","{}","{}","{}","{}","{}"]}`, `{"type":"publish","id":"p","channel":"/open/a","events":[1]}`},
+		{`{"type":"publish","id":"p","channel":"/open/a","events":["not json"]}`, `{"type":"publish","id":"p","channel":"/open/a","events":"x"}`},
 		{`not json`, `[]`}, {`null`, `{"type":null}`}, {`{"type":"start","id":"x"}`, `{"TYPE":"subscribe","ID":"s","Channel":"/jobs/a"}`},
 		{`{"type":"subscribe","id":"s","channel":"/jobs/a","payload":{"data":"{}"}}`, `{"type":"connection_init"}`},
 		{`{"type":"subscribe","id":"s","channel":"/jobs/a","authorization":{"x-api-key":"` + fuzzKey + `","X-API-KEY":"wrong"}}`, `{}`},
@@ -63,7 +66,7 @@ func FuzzClientMessages(f *testing.F) {
 		f.Add([]byte(seed[0]), []byte(seed[1]))
 	}
 	f.Fuzz(func(t *testing.T, first, second []byte) {
-		s := New(Config{APIKeys: []string{fuzzKey}, Namespaces: []string{"jobs", "other"}, Logger: slog.New(slog.DiscardHandler)})
+		s := New(Config{APIKeys: []string{fuzzKey}, JobNamespaces: []string{"jobs"}, OpenNamespaces: []string{"open", "other"}, Logger: slog.New(slog.DiscardHandler)})
 		c := newConn(s, nil, "fuzz")
 		defer s.broker.removeConn(c)
 		m := &protocolModel{subs: map[string]string{}}
@@ -135,6 +138,9 @@ func (p *protocolModel) check(data []byte, out []wire) error {
 	case "subscribe":
 		ch, chErr := push.NormalizeChannel(in.Channel, true)
 		why := refusal(in, ch, chErr)
+		if why == "" && push.Namespace(ch) == "jobs" && (strings.Count(ch, "/") != 2 || strings.HasSuffix(ch, "/*")) {
+			why = errUnauthorized // a job namespace: one job's channel only
+		}
 		if _, dup := p.subs[in.ID]; why == "" && dup {
 			why = errDuplicatedOperation
 		}
@@ -164,7 +170,7 @@ func refusal(in inbound, ch string, chErr error) string {
 		return errBadRequest
 	case !authorized(in.Authorization):
 		return errUnauthorized
-	case chErr != nil, push.Namespace(ch) != "jobs" && push.Namespace(ch) != "other":
+	case chErr != nil, !slices.Contains([]string{"jobs", "open", "other"}, push.Namespace(ch)):
 		return errBadRequest
 	}
 	return ""
@@ -173,6 +179,9 @@ func refusal(in inbound, ch string, chErr error) string {
 func (p *protocolModel) checkPublish(in inbound, out []wire) error {
 	ch, chErr := push.NormalizeChannel(in.Channel, false)
 	why := refusal(in, ch, chErr)
+	if why == "" && push.Namespace(ch) == "jobs" {
+		why = errUnauthorized // only the system publishes to a job namespace
+	}
 	var texts []string
 	if why == "" {
 		var events []json.RawMessage

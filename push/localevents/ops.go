@@ -44,7 +44,7 @@ func (c *conn) subscribe(m inbound) {
 	e := c.checkOperation(m)
 	if e == nil {
 		var ch string
-		if ch, e = c.s.channel(m.Channel, true); e == nil {
+		if ch, e = c.s.subscribeChannel(m.Channel); e == nil {
 			e = c.s.broker.subscribe(c, m.ID, ch)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -27,20 +28,26 @@ const (
 
 // serveRealtime upgrades GET /event/realtime to a WebSocket connection.
 func (s *Server) serveRealtime(w http.ResponseWriter, r *http.Request) {
+	if foreignOrigin(r.Header) {
+		writeError(w, http.StatusForbidden, &apiError{ErrorType: errForbidden, Message: fmt.Sprintf(
+			"origin %q may not connect: only pages served from this machine may", r.Header.Get("Origin"))})
+		return
+	}
 	protocols := offeredProtocols(r.Header)
 	if !slices.Contains(protocols, wsProtocol) {
 		writeError(w, http.StatusBadRequest, badRequest("the WebSocket subprotocol %q must be offered", wsProtocol))
 		return
 	}
-	if !s.enter() {
-		writeError(w, http.StatusServiceUnavailable, &apiError{ErrorType: "ServiceUnavailableException", Message: "the server is shutting down"})
+	if e := s.enter(); e != nil {
+		writeError(w, http.StatusServiceUnavailable, e)
 		return
 	}
-	defer s.wg.Done()
+	defer s.leave()
 	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
 		Subprotocols: []string{wsProtocol},
-		// Any origin may connect, as with AppSync: the API key, not a
-		// cookie, authorises the connection, so cross-site requests gain nothing.
+		// The Origin was checked above against loopback, a wider rule than
+		// the library's same-host one (a page on localhost:5173 may connect
+		// to 127.0.0.1:8443).
 		InsecureSkipVerify: true,
 	})
 	if err != nil {

@@ -52,14 +52,14 @@ func TestDelivery(t *testing.T) {
 	t.Parallel()
 	e := setup(t, nil, nil)
 	c := e.connect(t)
-	subscribe(t, c, "s1", "jobs/abc") // Amplify's form: no leading slash
+	subscribe(t, c, "s1", "open/abc") // Amplify's form: no leading slash
 
-	publish(t, e.srv, "/jobs/abc", `{"status":"Running","msg":"<&>"}`)
+	publish(t, e.srv, "/open/abc", `{"status":"Running","msg":"<&>"}`)
 	if got := event(t, next(t, c), "s1"); got != `{"status":"Running","msg":"<&>"}` {
 		t.Errorf("in-process publish delivered %s", got)
 	}
 
-	body := `{"channel":"/jobs/abc","events":["{\"status\":\"Success\"}","\"text\"","42"]}`
+	body := `{"channel":"/open/abc","events":["{\"status\":\"Success\"}","\"text\"","42"]}`
 	resp, _ := postEvent(t, e, testKey, body)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("HTTP publish: %d", resp.StatusCode)
@@ -78,13 +78,13 @@ func TestWildcard(t *testing.T) {
 	t.Parallel()
 	e := setup(t, nil, nil)
 	c := e.connect(t)
-	subscribe(t, c, "all", "/jobs/*")
-	for _, ch := range []string{"/jobs/a", "/other/a", "/jobs", "/jobs/a/b"} {
+	subscribe(t, c, "all", "/open/*")
+	for _, ch := range []string{"/open/a", "/other/a", "/open", "/open/a/b"} {
 		publish(t, e.srv, ch, fmt.Sprintf(`{"channel":%q}`, ch))
 	}
 	// Events on one connection arrive in publish order, so /other/a and
-	// /jobs (not matched) would have come between these two.
-	for _, want := range []string{"/jobs/a", "/jobs/a/b"} {
+	// /open (not matched) would have come between these two.
+	for _, want := range []string{"/open/a", "/open/a/b"} {
 		if got := event(t, next(t, c), "all"); got != fmt.Sprintf(`{"channel":%q}`, want) {
 			t.Fatalf("got %s, want the event of %s", got, want)
 		}
@@ -129,7 +129,7 @@ func TestPublishOverSocket(t *testing.T) {
 	t.Parallel()
 	e := setup(t, nil, nil)
 	c := e.connect(t)
-	subscribe(t, c, "s", "/jobs/p")
+	subscribe(t, c, "s", "/open/p")
 	events := func(n int) []string {
 		evs := make([]string, n)
 		for i := range evs {
@@ -138,23 +138,23 @@ func TestPublishOverSocket(t *testing.T) {
 		return evs
 	}
 
-	send(t, c, map[string]any{"type": "publish", "id": "p6", "channel": "/jobs/p", "events": events(6)})
+	send(t, c, map[string]any{"type": "publish", "id": "p6", "channel": "/open/p", "events": events(6)})
 	expectError(t, next(t, c), "publish_error", "p6", errBadRequest)
 
 	for _, bad := range []map[string]any{
-		{"type": "publish", "id": "nojson", "channel": "/jobs/p", "events": []string{"{"}},
-		{"type": "publish", "id": "nostring", "channel": "/jobs/p", "events": []any{map[string]int{"a": 1}}},
-		{"type": "publish", "id": "none", "channel": "/jobs/p", "events": []string{}},
-		{"type": "publish", "id": "badch", "channel": "/jobs/a_b", "events": events(1)},
-		{"type": "publish", "id": "wild", "channel": "/jobs/*", "events": events(1)},
+		{"type": "publish", "id": "nojson", "channel": "/open/p", "events": []string{"{"}},
+		{"type": "publish", "id": "nostring", "channel": "/open/p", "events": []any{map[string]int{"a": 1}}},
+		{"type": "publish", "id": "none", "channel": "/open/p", "events": []string{}},
+		{"type": "publish", "id": "badch", "channel": "/open/a_b", "events": events(1)},
+		{"type": "publish", "id": "wild", "channel": "/open/*", "events": events(1)},
 	} {
 		send(t, c, bad)
 		expectError(t, next(t, c), "publish_error", bad["id"].(string), errBadRequest)
 	}
-	send(t, c, map[string]any{"type": "publish", "channel": "/jobs/p", "events": events(1)})
+	send(t, c, map[string]any{"type": "publish", "channel": "/open/p", "events": events(1)})
 	expectError(t, next(t, c), "publish_error", "", errBadRequest)
 
-	send(t, c, map[string]any{"type": "publish", "id": "p5", "channel": "/jobs/p", "events": events(5)})
+	send(t, c, map[string]any{"type": "publish", "id": "p5", "channel": "/open/p", "events": events(5)})
 	for i := range 5 {
 		if got := event(t, next(t, c), "s"); got != fmt.Sprintf(`{"i":%d}`, i) {
 			t.Fatalf("event %d: %s", i, got)
@@ -171,7 +171,7 @@ func TestPublishOverSocket(t *testing.T) {
 	}
 
 	big := fmt.Sprintf(`{"pad":%q}`, strings.Repeat("x", 240*1024))
-	send(t, c, map[string]any{"type": "publish", "id": "big", "channel": "/jobs/p", "events": []string{`{"small":true}`, big}})
+	send(t, c, map[string]any{"type": "publish", "id": "big", "channel": "/open/p", "events": []string{`{"small":true}`, big}})
 	if got := event(t, next(t, c), "s"); got != `{"small":true}` {
 		t.Fatalf("got %s, want only the small event", got)
 	}

@@ -27,8 +27,30 @@ type Config struct {
 	// APIKeys are the accepted values of x-api-key. With none, every request
 	// and connection is unauthorised.
 	APIKeys []string
-	// Namespaces are the channel namespaces that exist (default: push.DefaultNamespace).
-	Namespaces []string
+	// JobNamespaces are the namespaces of job channels, /<ns>/<job id>
+	// (default: push.DefaultNamespace). In them only the in-process publisher
+	// (Publish) publishes: HTTP and WebSocket publishes are refused with
+	// UnauthorizedException. A subscription must name one job's channel:
+	// wildcards, and channels of other depths, are refused alike.
+	JobNamespaces []string
+	// OpenNamespaces are namespaces with AppSync's own rules: API-key
+	// clients publish to them and subscribe with wildcards. A namespace
+	// that is also in JobNamespaces is a job namespace.
+	OpenNamespaces []string
+	// Addr is the host:port clients are given. Requests whose Host header
+	// is neither an IP address, a loopback name nor Addr's host are
+	// refused with 421, against DNS rebinding.
+	Addr string
+	// MaxConnections bounds the open WebSocket connections; beyond it an
+	// upgrade is refused with 503 (default 10,000).
+	MaxConnections int
+	// ReadTimeout bounds reading one HTTP request, headers and body, on the
+	// server that HTTPServer returns (default 30s). It does not apply to a
+	// WebSocket connection once upgraded.
+	ReadTimeout time.Duration
+	// IdleTimeout closes a keep-alive HTTP connection after this long
+	// without a request, on the server that HTTPServer returns (default 2m).
+	IdleTimeout time.Duration
 	// KeepAlive is the interval of "ka" messages after connection_ack (default 60s).
 	KeepAlive time.Duration
 	// ConnectionTimeout is announced to clients as connectionTimeoutMs (default 5m).
@@ -47,17 +69,18 @@ type Config struct {
 type Server struct {
 	cfg        Config
 	log        *slog.Logger
-	namespaces map[string]bool
-	ack        []byte // the connection_ack message
+	namespaces map[string]bool // the namespaces that exist: true for a job namespace
+	ack        []byte          // the connection_ack message
 	mux        *http.ServeMux
 	broker     broker
 	dropped    atomic.Uint64
 
-	mu     sync.Mutex
-	closed bool
-	done   chan struct{} // closed by Close
-	conns  map[*conn]struct{}
-	wg     sync.WaitGroup // one per WebSocket handler in progress
+	mu       sync.Mutex
+	closed   bool
+	done     chan struct{} // closed by Close
+	conns    map[*conn]struct{}
+	handlers int            // WebSocket handlers in progress: open connections, authorised or not
+	wg       sync.WaitGroup // one per WebSocket handler in progress
 }
 
 // Stats are counters of a Server.
@@ -85,20 +108,32 @@ func New(cfg Config) *Server {
 	if cfg.NewID == nil {
 		cfg.NewID = uuid.NewString
 	}
-	if len(cfg.Namespaces) == 0 {
-		cfg.Namespaces = []string{push.DefaultNamespace}
+	if len(cfg.JobNamespaces) == 0 {
+		cfg.JobNamespaces = []string{push.DefaultNamespace}
+	}
+	if cfg.MaxConnections <= 0 {
+		cfg.MaxConnections = DefaultMaxConnections
+	}
+	if cfg.ReadTimeout <= 0 {
+		cfg.ReadTimeout = 30 * time.Second
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = 2 * time.Minute
 	}
 	s := &Server{
 		cfg:        cfg,
 		log:        cfg.Logger,
-		namespaces: make(map[string]bool, len(cfg.Namespaces)),
+		namespaces: make(map[string]bool),
 		ack:        ackMessage(cfg.ConnectionTimeout.Milliseconds()),
 		mux:        http.NewServeMux(),
 		broker:     newBroker(),
 		done:       make(chan struct{}),
 		conns:      make(map[*conn]struct{}),
 	}
-	for _, ns := range cfg.Namespaces {
+	for _, ns := range cfg.OpenNamespaces {
+		s.namespaces[ns] = false
+	}
+	for _, ns := range cfg.JobNamespaces {
 		s.namespaces[ns] = true
 	}
 	s.mux.HandleFunc("POST /event", s.servePublish)
@@ -107,14 +142,18 @@ func New(cfg Config) *Server {
 	return s
 }
 
-// Handler serves POST /event, OPTIONS /event and GET /event/realtime.
-func (s *Server) Handler() http.Handler { return s.mux }
+// DefaultMaxConnections is Config.MaxConnections unless set.
+const DefaultMaxConnections = 10000
+
+// Handler serves POST /event, OPTIONS /event and GET /event/realtime to
+// requests whose Host header names this endpoint.
+func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
 
 // Publish sends events, each one JSON document, to the subscribers of
 // channel. It checks the channel and AppSync's limits, never blocks on a
 // subscriber, and needs no authorisation: it is the in-process publisher.
 func (s *Server) Publish(_ context.Context, channel string, events []json.RawMessage) error {
-	ch, apiErr := s.channel(channel, false)
+	ch, _, apiErr := s.channel(channel, false)
 	if apiErr != nil {
 		return fmt.Errorf("localevents: publish: %s", apiErr.Message)
 	}
@@ -141,9 +180,10 @@ func (s *Server) Subscribed(channel string) bool { return s.broker.subscribed(ch
 
 // publishWire publishes the events of an HTTP or WebSocket publish request:
 // a JSON array of strings, each holding one JSON document. Events over the
-// size limit are reported in failed; the others are published.
+// size limit are reported in failed; the others are published. Clients may
+// not publish to a job namespace.
 func (s *Server) publishWire(channel string, rawEvents json.RawMessage) (*publishResult, *apiError) {
-	ch, apiErr := s.channel(channel, false)
+	ch, apiErr := s.clientPublishChannel(channel)
 	if apiErr != nil {
 		return nil, apiErr
 	}
@@ -181,18 +221,6 @@ func (s *Server) publishWire(channel string, rawEvents json.RawMessage) (*publis
 		s.broker.publish(ch, quoted)
 	}
 	return res, nil
-}
-
-// channel normalises a channel name and checks that its namespace exists.
-func (s *Server) channel(channel string, wildcard bool) (string, *apiError) {
-	ch, err := push.NormalizeChannel(channel, wildcard)
-	if err != nil {
-		return "", badRequest("%s", err)
-	}
-	if ns := push.Namespace(ch); !s.namespaces[ns] {
-		return "", badRequest("namespace %q of channel %q does not exist", ns, channel)
-	}
-	return ch, nil
 }
 
 // validKey reports whether key is one of the configured API keys.
@@ -272,15 +300,27 @@ func (s *Server) Close() {
 	s.wg.Wait()
 }
 
-// enter counts a WebSocket handler in, unless the server is closed.
-func (s *Server) enter() bool {
+// enter counts a WebSocket handler in, unless the server is closed or
+// MaxConnections handlers are in; leave counts it out.
+func (s *Server) enter() *apiError {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return false
+		return &apiError{ErrorType: errServiceUnavailable, Message: "the server is shutting down"}
 	}
+	if s.handlers >= s.cfg.MaxConnections {
+		return s.tooManyConnections()
+	}
+	s.handlers++
 	s.wg.Add(1)
-	return true
+	return nil
+}
+
+func (s *Server) leave() {
+	s.mu.Lock()
+	s.handlers--
+	s.mu.Unlock()
+	s.wg.Done()
 }
 
 // register adds an accepted connection, unless the server is closed.

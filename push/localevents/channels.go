@@ -1,0 +1,54 @@
+package localevents
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/asyncjobs/asyncjobs/push"
+)
+
+// channel normalises a channel name and checks that its namespace exists;
+// job tells whether it is a job namespace.
+func (s *Server) channel(channel string, wildcard bool) (ch string, job bool, e *apiError) {
+	ch, err := push.NormalizeChannel(channel, wildcard)
+	if err != nil {
+		return "", false, badRequest("%s", err)
+	}
+	ns := push.Namespace(ch)
+	job, exists := s.namespaces[ns]
+	if !exists {
+		return "", false, badRequest("namespace %q of channel %q does not exist", ns, channel)
+	}
+	return ch, job, nil
+}
+
+// subscribeChannel checks the channel of a client's subscription. In a job
+// namespace it must be one job's channel, /<ns>/<id>: a job id, given only
+// to the job's owner, is what lets a client hear of the job.
+func (s *Server) subscribeChannel(channel string) (string, *apiError) {
+	ch, job, e := s.channel(channel, true)
+	if e != nil {
+		return "", e
+	}
+	if job && (strings.Count(ch, "/") != 2 || strings.HasSuffix(ch, "/*")) {
+		ns := push.Namespace(ch)
+		return "", &apiError{ErrorType: errUnauthorized, Message: fmt.Sprintf(
+			"subscriptions to the %s namespace must name one job's channel, /%s/<id>; wildcards are not allowed", ns, ns)}
+	}
+	return ch, nil
+}
+
+// clientPublishChannel checks the channel of a client's publish: only the
+// in-process publisher publishes to a job namespace.
+func (s *Server) clientPublishChannel(channel string) (string, *apiError) {
+	ch, job, e := s.channel(channel, false)
+	if e != nil {
+		return "", e
+	}
+	if job {
+		ns := push.Namespace(ch)
+		return "", &apiError{ErrorType: errUnauthorized, Message: fmt.Sprintf(
+			"only the system publishes to the %s namespace: job events cannot be published with an API key", ns)}
+	}
+	return ch, nil
+}
