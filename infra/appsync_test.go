@@ -12,7 +12,6 @@ import (
 // handler file, as deployed, under Node (testdata/appsync-handler.mjs stands
 // in for the APPSYNC_JS runtime's util).
 func TestJobsNamespaceLetsSubscribersNameOneJobOnly(t *testing.T) {
-	t.Parallel()
 	want := map[string]string{
 		"/jobs/0192f0a4-6b1e-7c3d-9a2b-5e4f3a2b1c0d": "allowed",
 		"/jobs/abc-123": "allowed",
