@@ -1,13 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -99,29 +99,36 @@ func fixture(t *testing.T, name string) events.APIGatewayProxyRequest {
 // testAPI is the function under test and what it is made of.
 type testAPI struct {
 	api     *api
-	logs    *logBuffer
+	logs    logLines
 	store   *boltstore.Store
 	lambda  *lambdaAPI
 	pub     *recorder
 	watcher *watcher
 }
 
-// logBuffer keeps what the function logs.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
+// logLines keeps the lines the function logs, up to its capacity; a
+// channel, since the notifier may log from its own goroutine.
+type logLines chan string
+
+func (l logLines) Write(p []byte) (int, error) {
+	select {
+	case l <- string(p):
+	default:
+	}
+	return len(p), nil
 }
 
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+// String is what was logged since the last call.
+func (l logLines) String() string {
+	var b strings.Builder
+	for {
+		select {
+		case line := <-l:
+			b.WriteString(line)
+		default:
+			return b.String()
+		}
+	}
 }
 
 // watcher is the in-process jobs.Hub, telling each job it starts watching.
@@ -150,7 +157,7 @@ func setup(t *testing.T) *testAPI {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &testAPI{logs: &logBuffer{}, store: store, lambda: &lambdaAPI{}, pub: &recorder{}, watcher: &watcher{hub: jobs.NewHub(), watching: make(chan string, 1)}}
+	f := &testAPI{logs: make(logLines, 100), store: store, lambda: &lambdaAPI{}, pub: &recorder{}, watcher: &watcher{hub: jobs.NewHub(), watching: make(chan string, 1)}}
 	f.api, err = newAPI(apiDeps{
 		Store: store, Invoker: lambdainvoker.New(f.lambda, "jobs-processor"), Publisher: f.pub, Watcher: f.watcher,
 		Namespace: "jobs", Retention: DefaultRetention, InvokeRole: role, Clock: fixedClock{}, NewID: func() string { return jobID },
