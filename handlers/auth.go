@@ -7,10 +7,8 @@ import (
 	"io"
 	"net/http"
 
-	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 	"github.com/gin-gonic/gin"
 
-	"github.com/asyncjobs/asyncjobs/auth/sigv4"
 	"github.com/asyncjobs/asyncjobs/errorhandling"
 )
 
@@ -32,24 +30,6 @@ func (f AuthenticatorFunc) Authenticate(r *http.Request, body []byte) (string, e
 // Anonymous takes every request as coming from principal: jobsd --auth=none.
 func Anonymous(principal string) Authenticator {
 	return AuthenticatorFunc(func(*http.Request, []byte) (string, error) { return principal, nil })
-}
-
-// APIGatewayIdentity takes the caller that API Gateway's AWS_IAM auth has
-// already verified from the request context that the Lambda proxy adapter
-// (ginadapter's ProxyWithContext) fills: identity.userArn, else caller.
-func APIGatewayIdentity() Authenticator {
-	return AuthenticatorFunc(func(r *http.Request, _ []byte) (string, error) {
-		rc, ok := core.GetAPIGatewayContextFromContext(r.Context())
-		switch {
-		case !ok:
-			return "", &sigv4.Error{Message: "Missing Authentication Token"}
-		case rc.Identity.UserArn != "":
-			return rc.Identity.UserArn, nil
-		case rc.Identity.Caller != "":
-			return rc.Identity.Caller, nil
-		}
-		return "", &sigv4.Error{Message: "Missing Authentication Token"}
-	})
 }
 
 // principalKey is where authenticate leaves the caller in the gin context.

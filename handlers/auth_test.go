@@ -1,16 +1,10 @@
 package handlers
 
 import (
-	"context"
-	"encoding/json"
 	"log/slog"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
-
-	"github.com/aws/aws-lambda-go/events"
-	ginadapter "github.com/awslabs/aws-lambda-go-api-proxy/gin"
 
 	"github.com/asyncjobs/asyncjobs/auth/sigv4"
 )
@@ -63,38 +57,5 @@ func TestRefusedRequestsNeverReachTheService(t *testing.T) {
 	}
 	if rec := serve(t, h, http.MethodPost, "/jobs", strings.Repeat("x", DefaultMaxBodyBytes+1), jsonType); rec.Code != http.StatusRequestEntityTooLarge {
 		t.Fatalf("an oversized body is refused for its size first: %d", rec.Code)
-	}
-}
-
-// TestAPIGatewayIdentityThroughTheProxyAdapter sends a real API Gateway (REST,
-// payload v1) event through aws-lambda-go-api-proxy's gin adapter.
-func TestAPIGatewayIdentityThroughTheProxyAdapter(t *testing.T) {
-	t.Parallel()
-	raw, err := os.ReadFile("testdata/apigateway-get-job.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var event events.APIGatewayProxyRequest
-	if err := json.Unmarshal(raw, &event); err != nil {
-		t.Fatal(err)
-	}
-	f := newFake()
-	adapter := ginadapter.New(New(Config{Service: f, Authenticator: APIGatewayIdentity(), Logger: slog.New(slog.DiscardHandler)}))
-	resp, err := adapter.ProxyWithContext(context.Background(), event)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if resp.StatusCode != http.StatusOK || len(f.owners) != 1 || f.owners[0] != "arn:aws:iam::123456789012:user/postman" {
-		t.Fatalf("status %d, owners %v; body %s", resp.StatusCode, f.owners, resp.Body)
-	}
-
-	event.RequestContext.Identity.UserArn = ""
-	event.RequestContext.Identity.Caller = ""
-	resp, err = adapter.ProxyWithContext(context.Background(), event)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if resp.StatusCode != http.StatusForbidden {
-		t.Fatalf("an event without an identity: %d, want 403", resp.StatusCode)
 	}
 }

@@ -176,13 +176,21 @@ func addProblemResponses(api awsapigateway.RestApi) {
 	}
 }
 
-// newInvokeRole creates JobsAPIInvokeRole: any principal of the account
-// allowed to assume it may call the job routes of this API's stage, and
-// nothing else.
+// newInvokeRole creates JobsAPIInvokeRole, which may call the job routes of
+// this API's stage and nothing else. Only IAM users of the account may assume
+// it, each with their own user name as the session name (${aws:username}
+// exists for IAM users only), so its session ARN names one IAM user and the
+// API function can take it as the owner of the caller's jobs.
 func newInvokeRole(stack awscdk.Stack, api awsapigateway.RestApi) awsiam.Role {
 	role := awsiam.NewRole(stack, jsii.String("JobsAPIInvokeRole"), &awsiam.RoleProps{
-		AssumedBy:   awsiam.NewAccountRootPrincipal(),
-		Description: jsii.String("Calls the jobs API: POST /jobs, GET /jobs/*, DELETE /jobs/*"),
+		AssumedBy: awsiam.NewAccountRootPrincipal().WithConditions(&map[string]any{
+			"StringEquals": map[string]any{
+				"aws:PrincipalType":   "User",
+				"sts:RoleSessionName": "${aws:username}",
+			},
+		}),
+		Description: jsii.String("Calls the jobs API: POST /jobs, GET /jobs/*, DELETE /jobs/*; " +
+			"IAM users assume it with their user name as the session name"),
 	})
 	routes := make([]*string, 0, len(jobRoutes))
 	for _, r := range jobRoutes {

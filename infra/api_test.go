@@ -234,13 +234,35 @@ func TestGatewayErrorsAreProblemDetails(t *testing.T) {
 	}
 }
 
+// TestInvokeRoleIsForIAMUsersUnderTheirOwnName pins the trust policy the API
+// function relies on: a session of the invoke role names the IAM user who
+// assumed it (${aws:username} exists for IAM users only).
+func TestInvokeRoleIsForIAMUsersUnderTheirOwnName(t *testing.T) {
+	tpl := setup(t)
+	_, role := tpl.one(t, "AWS::IAM::Role", "JobsAPIInvokeRole")
+	trust := list(role.Properties["AssumeRolePolicyDocument"].(map[string]any)["Statement"])
+	if len(trust) != 1 {
+		t.Fatalf("trust policy %v, want one statement", trust)
+	}
+	s := trust[0].(map[string]any)
+	if s["Effect"] != "Allow" || !same(s["Action"], "sts:AssumeRole") {
+		t.Errorf("trust statement %v, want Allow sts:AssumeRole only (no sts:SetSourceIdentity, no sts:TagSession)", s)
+	}
+	if principal := render(s["Principal"].(map[string]any)["AWS"]); principal != "arn:${AWS::Partition}:iam::123456789012:root" {
+		t.Errorf("the role trusts %s, want the account's principals", principal)
+	}
+	want := map[string]any{"StringEquals": map[string]any{
+		"aws:PrincipalType":   "User",
+		"sts:RoleSessionName": "${aws:username}",
+	}}
+	if !same(s["Condition"], want) {
+		t.Errorf("trust condition %v, want %v", s["Condition"], want)
+	}
+}
+
 func TestInvokeRoleAllowsOnlyTheJobRoutes(t *testing.T) {
 	tpl := setup(t)
-	roleID, role := tpl.one(t, "AWS::IAM::Role", "JobsAPIInvokeRole")
-	trust := render(role.Properties["AssumeRolePolicyDocument"].(map[string]any)["Statement"].([]any)[0].(map[string]any)["Principal"].(map[string]any)["AWS"])
-	if trust != "arn:${AWS::Partition}:iam::123456789012:root" {
-		t.Errorf("the role trusts %s, want the account root", trust)
-	}
+	roleID, _ := tpl.one(t, "AWS::IAM::Role", "JobsAPIInvokeRole")
 	apiID, _ := tpl.one(t, "AWS::ApiGateway::RestApi", "JobsApi")
 	stageID, _ := tpl.one(t, "AWS::ApiGateway::Stage", "JobsApiDeploymentStage")
 	prefix := "arn:${AWS::Partition}:execute-api:eu-west-1:123456789012:${" + apiID + "}/${" + stageID + "}/"

@@ -1,6 +1,8 @@
 package main
 
 import (
+	_ "embed"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsappsync"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -11,6 +13,12 @@ import (
 // eventsNamespace is the channel namespace of job events: each job publishes
 // on /jobs/<id>.
 const eventsNamespace = "jobs"
+
+// jobsNamespaceHandlers is the code of the jobs namespace's handlers
+// (APPSYNC_JS): onSubscribe lets a subscription name one job's channel only.
+//
+//go:embed appsync/jobs-namespace.js
+var jobsNamespaceHandlers string
 
 // The AppSync Events authorization types the stack uses.
 const (
@@ -26,11 +34,13 @@ type eventsAPI struct {
 }
 
 // newEventsAPI creates the Events API: clients connect and subscribe with
-// the API key (browsers, Amplify) or IAM; in the jobs namespace only IAM may
-// publish, so that only the functions (not every holder of the public API
-// key) can announce a job's status.
+// the API key (browsers, Amplify) or IAM; only IAM may publish, so that only
+// the functions (not every holder of the API key) can announce a job's
+// status. In the jobs namespace a subscription must name one job's channel:
+// job ids are capabilities, and no one may listen to every job.
 func newEventsAPI(stack awscdk.Stack, cfg Config) eventsAPI {
 	both := []awsappsync.CfnApi_AuthModeProperty{{AuthType: jsii.String(authAPIKey)}, {AuthType: jsii.String(authIAM)}}
+	iamOnly := []awsappsync.CfnApi_AuthModeProperty{{AuthType: jsii.String(authIAM)}}
 	api := awsappsync.NewCfnApi(stack, jsii.String("JobEventsApi"), &awsappsync.CfnApiProps{
 		Name: jsii.String(*stack.StackName() + "-job-events"),
 		EventConfig: &awsappsync.CfnApi_EventConfigProperty{
@@ -38,7 +48,7 @@ func newEventsAPI(stack awscdk.Stack, cfg Config) eventsAPI {
 				{AuthType: jsii.String(authAPIKey)}, {AuthType: jsii.String(authIAM)},
 			},
 			ConnectionAuthModes:       both,
-			DefaultPublishAuthModes:   both,
+			DefaultPublishAuthModes:   iamOnly,
 			DefaultSubscribeAuthModes: both,
 		},
 	})
@@ -47,6 +57,7 @@ func newEventsAPI(stack awscdk.Stack, cfg Config) eventsAPI {
 		Name:               jsii.String(eventsNamespace),
 		PublishAuthModes:   []awsappsync.CfnChannelNamespace_AuthModeProperty{{AuthType: jsii.String(authIAM)}},
 		SubscribeAuthModes: []awsappsync.CfnChannelNamespace_AuthModeProperty{{AuthType: jsii.String(authAPIKey)}, {AuthType: jsii.String(authIAM)}},
+		CodeHandlers:       jsii.String(jobsNamespaceHandlers),
 	})
 	key := awsappsync.NewCfnApiKey(stack, jsii.String("JobEventsApiKey"), &awsappsync.CfnApiKeyProps{
 		ApiId:       api.AttrApiId(),

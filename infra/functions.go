@@ -23,6 +23,10 @@ const maxEventAgeHours = 6
 // leaves the processor in the account's unreserved pool.
 const noReservation = "-1"
 
+// invokeRoleEnv tells the API function the ARN of the stack's invoke role,
+// whose session names are the IAM users' names.
+const invokeRoleEnv = "JOBS_INVOKE_ROLE_ARN"
+
 // jobFunctions are the three Lambda functions, all built from cmd/ by
 // `make lambdas` and sharing the job, handler and error-handling code of jobsd.
 type jobFunctions struct {

@@ -39,6 +39,8 @@ func TestFunctionSettings(t *testing.T) {
 	apiEnv["JOBS_PROCESSOR_FUNCTION_NAME"] = "${" + tpl.functionID(t, "Processor") + "}"
 	apiEnv["JOBS_EVENTS_REALTIME_ENDPOINT"] = "wss://${" + eventsAPIID + ".Dns.Realtime}/event/realtime"
 	apiEnv["JOBS_RETENTION"] = "168h"
+	invokeRoleID, _ := tpl.one(t, "AWS::IAM::Role", "JobsAPIInvokeRole")
+	apiEnv["JOBS_INVOKE_ROLE_ARN"] = "${" + invokeRoleID + ".Arn}"
 
 	for _, tc := range []struct {
 		name       string

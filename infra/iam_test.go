@@ -2,6 +2,7 @@ package main
 
 import (
 	"maps"
+	"path"
 	"regexp"
 	"slices"
 	"strings"
@@ -155,5 +156,66 @@ func TestFunctionsHaveLeastPrivilege(t *testing.T) {
 		for action := range grants(t, tpl, roleID) {
 			t.Errorf("role %s (not a function's) is allowed %s", roleID, action)
 		}
+	}
+}
+
+// allowsAction says whether an Allow statement's Action (or a NotAction)
+// covers action, IAM wildcards included.
+func allowsAction(s map[string]any, action string) bool {
+	if s["Effect"] != "Allow" {
+		return false
+	}
+	if s["NotAction"] != nil {
+		return true // allows everything but a list: too broad to be here at all
+	}
+	for _, a := range list(s["Action"]) {
+		pattern, _ := a.(string)
+		if ok, _ := path.Match(strings.ToLower(pattern), strings.ToLower(action)); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// TestOnlyTheFunctionsMayPublishJobEvents looks at every policy of the
+// template (attached, inline in a role, managed) for appsync:EventPublish,
+// wildcards included: only the three functions' roles may publish.
+func TestOnlyTheFunctionsMayPublishJobEvents(t *testing.T) {
+	tpl := setup(t)
+	var publishers []string
+	for id, p := range tpl.ofType("AWS::IAM::Policy") {
+		if !slices.ContainsFunc(statements(p), func(s map[string]any) bool { return allowsAction(s, "appsync:EventPublish") }) {
+			continue
+		}
+		if p.Properties["Users"] != nil || p.Properties["Groups"] != nil {
+			t.Errorf("policy %s lets users or groups publish job events", id)
+		}
+		for _, r := range list(p.Properties["Roles"]) {
+			publishers = append(publishers, refID(r))
+		}
+	}
+	for id, p := range tpl.ofType("AWS::IAM::ManagedPolicy") {
+		if slices.ContainsFunc(statements(p), func(s map[string]any) bool { return allowsAction(s, "appsync:EventPublish") }) {
+			t.Errorf("managed policy %s allows appsync:EventPublish", id)
+		}
+	}
+	for id, role := range tpl.ofType("AWS::IAM::Role") {
+		inlinePolicies, _ := role.Properties["Policies"].([]any)
+		for _, inline := range inlinePolicies {
+			doc, _ := inline.(map[string]any)["PolicyDocument"].(map[string]any)
+			if slices.ContainsFunc(statements(resource{Properties: map[string]any{"PolicyDocument": doc}}),
+				func(s map[string]any) bool { return allowsAction(s, "appsync:EventPublish") }) {
+				publishers = append(publishers, id)
+			}
+		}
+	}
+	var functionRoles []string
+	for _, fn := range []string{"Api", "Processor", "ErrorHandler"} {
+		functionRoles = append(functionRoles, tpl.Resources[tpl.functionID(t, fn)].Properties["Role"].(map[string]any)["Fn::GetAtt"].([]any)[0].(string))
+	}
+	slices.Sort(publishers)
+	slices.Sort(functionRoles)
+	if !slices.Equal(slices.Compact(publishers), functionRoles) {
+		t.Errorf("roles allowed to publish job events: %v, want the functions' only: %v", publishers, functionRoles)
 	}
 }

@@ -25,6 +25,8 @@ func NewJobsStack(scope constructs.Construct, id string, props *JobsStackProps) 
 	functions := newJobFunctions(stack, cfg, table, events, failures.bus)
 	failures.addRedriveRule(stack, functions.errorHandler)
 	api := newRestAPI(stack, cfg, functions.api)
+	// Sessions of the invoke role are owners of their own (see newInvokeRole).
+	functions.api.AddEnvironment(jsii.String(invokeRoleEnv), api.invokeRole.RoleArn(), nil)
 	addAlarms(stack, functions.processor, functions.errorHandler)
 	addOutputs(stack, api, events, table.TableName(), failures)
 	return stack

@@ -18,6 +18,7 @@ type config struct {
 	RealtimeEndpoint  string        // JOBS_EVENTS_REALTIME_ENDPOINT: wss://host/event/realtime
 	Retention         time.Duration // JOBS_RETENTION, default 168h
 	MaxBodyBytes      int64         // JOBS_MAX_BODY_BYTES, 0 for the handlers' default
+	InvokeRole        invokeRole    // JOBS_INVOKE_ROLE_ARN: the stack's JobsAPIInvokeRole
 }
 
 // loadConfig reads the configuration with lookup (os.LookupEnv) and checks it.
@@ -32,6 +33,11 @@ func loadConfig(lookup func(string) (string, bool)) (config, error) {
 	if cfg.ProcessorFunction == "" {
 		r.Problem("JOBS_PROCESSOR_FUNCTION_NAME is not set: the processor function's name or ARN")
 	}
+	role, err := parseInvokeRole(r.Get("JOBS_INVOKE_ROLE_ARN"))
+	if err != nil {
+		r.Problem("JOBS_INVOKE_ROLE_ARN must be the ARN of the stack's invoke role: %v", err)
+	}
+	cfg.InvokeRole = role
 	if v := r.Get("JOBS_RETENTION"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 {

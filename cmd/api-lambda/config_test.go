@@ -24,6 +24,7 @@ func stackEnv() map[string]string {
 		"JOBS_PROCESSOR_FUNCTION_NAME":  "jobs-processor",
 		"JOBS_EVENTS_HTTP_ENDPOINT":     "https://abc.appsync-api.eu-west-1.amazonaws.com/event",
 		"JOBS_EVENTS_REALTIME_ENDPOINT": "wss://abc.appsync-realtime-api.eu-west-1.amazonaws.com/event/realtime",
+		"JOBS_INVOKE_ROLE_ARN":          "arn:aws:iam::123456789012:role/AsyncJobs-JobsAPIInvokeRole1A2B3C4D-EXAMPLE",
 	}
 }
 
@@ -39,6 +40,7 @@ func TestLoadConfig(t *testing.T) {
 		ProcessorFunction: "jobs-processor",
 		RealtimeEndpoint:  "wss://abc.appsync-realtime-api.eu-west-1.amazonaws.com/event/realtime",
 		Retention:         168 * time.Hour,
+		InvokeRole:        invokeRole{account: "123456789012", name: "AsyncJobs-JobsAPIInvokeRole1A2B3C4D-EXAMPLE"},
 	}
 	if cfg != want {
 		t.Errorf("got %+v, want %+v", cfg, want)
@@ -68,6 +70,8 @@ func TestLoadConfigRefuses(t *testing.T) {
 		"retention in days":  {name: "JOBS_RETENTION", value: "7d", want: "JOBS_RETENTION must be a positive Go duration"},
 		"negative retention": {name: "JOBS_RETENTION", value: "-1h", want: "JOBS_RETENTION must be a positive Go duration"},
 		"tiny body limit":    {name: "JOBS_MAX_BODY_BYTES", value: "100", want: "JOBS_MAX_BODY_BYTES must be a number of bytes, at least 1024"},
+		"no invoke role":     {name: "JOBS_INVOKE_ROLE_ARN", want: "JOBS_INVOKE_ROLE_ARN must be the ARN of the stack's invoke role"},
+		"invoke role a user": {name: "JOBS_INVOKE_ROLE_ARN", value: "arn:aws:iam::123456789012:user/alice", want: "is not the ARN of an IAM role"},
 	}
 	for name, tt := range tests {
 		vars := stackEnv()

@@ -37,6 +37,7 @@ type apiDeps struct {
 	Namespace    string
 	Retention    time.Duration
 	MaxBodyBytes int64
+	InvokeRole   invokeRole
 	Clock        jobs.Clock
 	NewID        func() string
 	Logger       *slog.Logger
@@ -60,14 +61,13 @@ func newAPI(d apiDeps) (*api, error) {
 		Clock: d.Clock, Retention: d.Retention, NewID: d.NewID, Logger: d.Logger,
 	})
 	router := handlers.New(handlers.Config{
-		Service: service, Authenticator: handlers.APIGatewayIdentity(), Logger: d.Logger, MaxBodyBytes: d.MaxBodyBytes,
+		Service: service, Authenticator: callerIdentity(d.InvokeRole, d.Logger), Logger: d.Logger, MaxBodyBytes: d.MaxBodyBytes,
 	})
 	return &api{adapter: ginadapter.New(router), notifier: notifier, logger: d.Logger}, nil
 }
 
 // handle serves one request. ProxyWithContext puts API Gateway's request
-// context, with the caller's IAM identity, where handlers.APIGatewayIdentity
-// reads it. The job events the request caused are published before the
+// context, with the caller's IAM identity, where callerIdentity reads it. The job events the request caused are published before the
 // response is returned, since Lambda freezes the process after.
 func (a *api) handle(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
 	resp, err := a.adapter.ProxyWithContext(ctx, req)

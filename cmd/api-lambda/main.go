@@ -61,6 +61,7 @@ func run() error {
 		Namespace:    cfg.Namespace,
 		Retention:    cfg.Retention,
 		MaxBodyBytes: cfg.MaxBodyBytes,
+		InvokeRole:   cfg.InvokeRole,
 		Clock:        clock,
 		NewID:        uuid.NewString,
 		Logger:       logger,

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -26,6 +27,9 @@ const (
 	jobID = "0192f0a4-6b1e-7c3d-9a2b-5e4f3a2b1c0d"
 	owner = "arn:aws:iam::123456789012:user/postman"
 )
+
+// invokeRoleARN is the stack's invoke role in the fixtures.
+const invokeRoleARN = "arn:aws:iam::123456789012:role/AsyncJobs-JobsAPIInvokeRole1A2B3C4D-EXAMPLE"
 
 var now = time.Date(2026, 11, 22, 10, 15, 0, 0, time.UTC)
 
@@ -95,10 +99,36 @@ func fixture(t *testing.T, name string) events.APIGatewayProxyRequest {
 // testAPI is the function under test and what it is made of.
 type testAPI struct {
 	api     *api
+	logs    logLines
 	store   *boltstore.Store
 	lambda  *lambdaAPI
 	pub     *recorder
 	watcher *watcher
+}
+
+// logLines keeps the lines the function logs, up to its capacity; a
+// channel, since the notifier may log from its own goroutine.
+type logLines chan string
+
+func (l logLines) Write(p []byte) (int, error) {
+	select {
+	case l <- string(p):
+	default:
+	}
+	return len(p), nil
+}
+
+// String is what was logged since the last call.
+func (l logLines) String() string {
+	var b strings.Builder
+	for {
+		select {
+		case line := <-l:
+			b.WriteString(line)
+		default:
+			return b.String()
+		}
+	}
 }
 
 // watcher is the in-process jobs.Hub, telling each job it starts watching.
@@ -123,11 +153,15 @@ func setup(t *testing.T) *testAPI {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	f := &testAPI{store: store, lambda: &lambdaAPI{}, pub: &recorder{}, watcher: &watcher{hub: jobs.NewHub(), watching: make(chan string, 1)}}
+	role, err := parseInvokeRole(invokeRoleARN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &testAPI{logs: make(logLines, 100), store: store, lambda: &lambdaAPI{}, pub: &recorder{}, watcher: &watcher{hub: jobs.NewHub(), watching: make(chan string, 1)}}
 	f.api, err = newAPI(apiDeps{
 		Store: store, Invoker: lambdainvoker.New(f.lambda, "jobs-processor"), Publisher: f.pub, Watcher: f.watcher,
-		Namespace: "jobs", Retention: DefaultRetention, Clock: fixedClock{}, NewID: func() string { return jobID },
-		Logger: slog.New(slog.DiscardHandler),
+		Namespace: "jobs", Retention: DefaultRetention, InvokeRole: role, Clock: fixedClock{}, NewID: func() string { return jobID },
+		Logger: slog.New(slog.NewTextHandler(f.logs, nil)),
 	})
 	if err != nil {
 		t.Fatal(err)
