@@ -58,7 +58,7 @@ type eventsOptions struct {
 func eventsFlags(fs *flag.FlagSet) *eventsOptions {
 	o := &eventsOptions{}
 	fs.StringVar(&o.endpoint, "events-endpoint", env("JOBS_EVENTS_ENDPOINT", "https://"+local.DefaultEventsAddr+"/event"), "the AppSync Events HTTP endpoint (env JOBS_EVENTS_ENDPOINT)")
-	fs.StringVar(&o.apiKey, "events-api-key", env("JOBS_EVENTS_API_KEY", local.DevEventsAPIKey), "the events API key (env JOBS_EVENTS_API_KEY)")
+	fs.StringVar(&o.apiKey, "events-api-key", env("JOBS_EVENTS_API_KEY", ""), "the events API key (env JOBS_EVENTS_API_KEY)")
 	fs.StringVar(&o.namespace, "events-namespace", env("JOBS_EVENTS_NAMESPACE", push.DefaultNamespace), "the channel namespace of job events (env JOBS_EVENTS_NAMESPACE)")
 	return o
 }
