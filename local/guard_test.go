@@ -2,18 +2,18 @@ package local_test
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/asyncjobs/asyncjobs/errorhandling"
+	"github.com/asyncjobs/asyncjobs/internal/jobsdtest"
+	"github.com/asyncjobs/asyncjobs/local"
 )
 
 // TestForeignHostIsMisdirected sends requests as a DNS-rebinding page
@@ -66,8 +66,30 @@ func problem(t *testing.T, req *http.Request) (*http.Response, errorhandling.Pro
 	return resp, p
 }
 
-// slowBodyHead is a request whose head promises 100 bytes of body.
-const slowBodyHead = "POST /jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+// startLogged starts a system whose log the test reads, and returns its
+// API's address.
+func startLogged(t *testing.T, cfg local.Config) (string, *jobsdtest.Buffer) {
+	t.Helper()
+	logs := &jobsdtest.Buffer{}
+	cfg.Logger = slog.New(slog.NewTextHandler(logs, nil))
+	sys, _ := start(t, cfg)
+	return sys.Addr(), logs
+}
+
+// sendBodyPart connects to addr and sends the head of a POST that promises
+// 100 bytes of body, and then only part of them.
+func sendBodyPart(t *testing.T, addr, part string) net.Conn {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := "POST /jobs HTTP/1.1\r\nHost: " + addr + "\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+	if _, err := io.WriteString(conn, head+part); err != nil {
+		t.Fatal(err)
+	}
+	return conn
+}
 
 // TestSlowBodyIsAnsweredAndDropped sends a request head that promises 100
 // bytes of body and then one byte: within the body deadline (200 ms here;
@@ -78,21 +100,13 @@ func TestSlowBodyIsAnsweredAndDropped(t *testing.T) {
 	t.Parallel()
 	cfg := config(t.TempDir())
 	cfg.BodyReadTimeout = 200 * time.Millisecond
-	var logs lockedBuffer
-	cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
-	sys, _ := start(t, cfg)
+	addr, logs := startLogged(t, cfg)
 
-	conn, err := net.Dial("tcp", sys.Addr())
-	if err != nil {
-		t.Fatal(err)
-	}
+	began := time.Now()
+	conn := sendBodyPart(t, addr, "{")
 	defer conn.Close()
 	const bound = 5 * time.Second
-	began := time.Now()
 	conn.SetDeadline(began.Add(bound))
-	if _, err := io.WriteString(conn, slowBodyHead+"{"); err != nil {
-		t.Fatal(err)
-	}
 	r := bufio.NewReader(conn)
 	resp, err := http.ReadResponse(r, nil)
 	if err != nil {
@@ -108,7 +122,7 @@ func TestSlowBodyIsAnsweredAndDropped(t *testing.T) {
 		t.Fatalf("after the answer the connection gave %d bytes, %v; want it closed (EOF)", n, err)
 	}
 	t.Logf("answered and closed after %s", time.Since(began).Round(time.Millisecond))
-	if logs.contains("level=ERROR") {
+	if logs.Contains("level=ERROR") {
 		t.Fatalf("a slow client was logged as an error:\n%s", logs.String())
 	}
 }
@@ -117,27 +131,16 @@ func TestSlowBodyIsAnsweredAndDropped(t *testing.T) {
 // body: the request is logged as a client error, nothing at ERROR.
 func TestAbandonedBodyIsNotAnError(t *testing.T) {
 	t.Parallel()
-	cfg := config(t.TempDir())
-	var logs lockedBuffer
-	cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
-	sys, _ := start(t, cfg)
-
-	conn, err := net.Dial("tcp", sys.Addr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.WriteString(conn, slowBodyHead+`{"seconds":`); err != nil {
-		t.Fatal(err)
-	}
-	conn.Close()
+	addr, logs := startLogged(t, config(t.TempDir()))
+	sendBodyPart(t, addr, `{"seconds":`).Close()
 	deadline := time.Now().Add(10 * time.Second)
-	for !logs.contains("msg=request ") {
+	for !logs.Contains("msg=request ") {
 		if time.Now().After(deadline) {
 			t.Fatalf("the abandoned request was never logged:\n%s", logs.String())
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if !logs.contains("status=400") || logs.contains("level=ERROR") {
+	if !logs.Contains("status=400") || logs.Contains("level=ERROR") {
 		t.Fatalf("an abandoned body must be logged as a 400, not as an error:\n%s", logs.String())
 	}
 }
@@ -156,24 +159,3 @@ func TestLongWaitOutlivesTheBodyDeadline(t *testing.T) {
 		t.Fatalf("POST with Prefer: wait=20: %d %s, want 200 Success", resp.StatusCode, j.Status)
 	}
 }
-
-// lockedBuffer is a log destination that the server's goroutines and the
-// test may use at once.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func (b *lockedBuffer) contains(s string) bool { return strings.Contains(b.String(), s) }
