@@ -15,6 +15,9 @@ var (
 	ErrUnsupportedMediaType = errors.New("unsupported media type")
 	ErrRouteNotFound        = errors.New("no route for the path")
 	ErrMethodNotAllowed     = errors.New("method not allowed on the path")
+	// ErrBodyUnreadable is a request body cut short: the client closed the
+	// connection, or did not send the body within the server's deadline.
+	ErrBodyUnreadable = errors.New("request body could not be read")
 )
 
 // Problem is an RFC 9457 problem details object.
@@ -49,6 +52,8 @@ var statusRules = []statusRule{
 		detail: "too many jobs are queued; try again later", retryAfter: 1},
 	{target: jobs.ErrUnavailable, status: http.StatusServiceUnavailable,
 		detail: "the service is unavailable for a moment; try again later", retryAfter: 1},
+	{target: ErrBodyUnreadable, status: http.StatusBadRequest,
+		detail: "the request body could not be read: the connection closed, or the body did not arrive in the time allowed"},
 	{target: ErrBodyTooLarge, status: http.StatusRequestEntityTooLarge, detail: "the request body is too large"},
 	{target: ErrUnsupportedMediaType, status: http.StatusUnsupportedMediaType,
 		detail: "the body must be JSON: Content-Type application/json or application/*+json"},

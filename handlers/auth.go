@@ -47,7 +47,8 @@ func authenticate(a Authenticator, limit int64) gin.HandlerFunc {
 				_ = c.Error(fmt.Errorf("%w: %w", errorhandling.ErrBodyTooLarge, err))
 				return
 			}
-			_ = c.Error(fmt.Errorf("read request body: %w", err))
+			// The client went away or was too slow: its fault, not the server's.
+			_ = c.Error(fmt.Errorf("%w: %w", errorhandling.ErrBodyUnreadable, err))
 			return
 		}
 		c.Request.Body = io.NopCloser(bytes.NewReader(body))

@@ -39,7 +39,7 @@ const (
 type Config struct {
 	Addr            string // where the HTTP API listens
 	EventsAddr      string // where the AppSync-Events-compatible endpoint listens (HTTPS and WSS)
-	EventsAPIKey    string // the API key the events endpoint accepts
+	EventsAPIKey    string // the API key the events endpoint accepts; empty: the one in <DataDir>/events-api-key, made on first start
 	EventsNamespace string // the channel namespace of job events
 	Auth            bool   // verify SigV4 signatures on the API, as API Gateway's AWS_IAM auth does
 	Credentials     []sigv4.Credential
@@ -53,6 +53,7 @@ type Config struct {
 	RetryDelay      time.Duration // before the first retry; doubled before the second
 	MaxEventAge     time.Duration // an invocation older than this is not run again
 	MaxBodyBytes    int64         // the largest POST body
+	BodyReadTimeout time.Duration // how long a request's body may take to arrive once its head has (0: no limit)
 	MaxConnections  int           // API connections served at once; beyond them a 503 (0: no limit)
 	ShutdownTimeout time.Duration // how long running jobs may take to finish at shutdown
 	JobTypes        jobtypes.Config
@@ -68,8 +69,6 @@ type Config struct {
 const (
 	DefaultAddr       = "127.0.0.1:8080"
 	DefaultEventsAddr = "127.0.0.1:8443"
-	// DevEventsAPIKey is the events endpoint's API key unless one is configured.
-	DevEventsAPIKey = "da2-asyncjobslocaldevelopment0"
 )
 
 // DefaultConfig is jobsd's configuration when nothing is set.
@@ -77,7 +76,6 @@ func DefaultConfig() Config {
 	return Config{
 		Addr:            DefaultAddr,
 		EventsAddr:      DefaultEventsAddr,
-		EventsAPIKey:    DevEventsAPIKey,
 		EventsNamespace: push.DefaultNamespace,
 		Auth:            true,
 		Credentials: []sigv4.Credential{{
@@ -93,6 +91,7 @@ func DefaultConfig() Config {
 		RetryDelay:      time.Second,
 		MaxEventAge:     6 * time.Hour,
 		MaxBodyBytes:    64 << 10,
+		BodyReadTimeout: 10 * time.Second,
 		MaxConnections:  4096,
 		ShutdownTimeout: 10 * time.Second,
 		JobTypes:        jobtypes.DefaultConfig(),
@@ -110,6 +109,7 @@ type System struct {
 	server   *http.Server
 	listener net.Listener
 	events   *eventsEndpoint
+	keyFile  string // where the events API key comes from; empty when it was configured
 	pusher   *push.Notifier
 	stop     context.CancelFunc // at shutdown: ends the sweeper, the re-drive and waiting requests
 	served   chan error
@@ -135,6 +135,14 @@ func Start(cfg Config) (sys *System, err error) {
 			s.abort()
 		}
 	}()
+	if cfg.EventsAPIKey == "" {
+		// Read or made while the store's lock is held: no other jobsd on
+		// this data directory makes a key at the same time.
+		if cfg.EventsAPIKey, s.keyFile, err = eventsAPIKey(cfg.DataDir); err != nil {
+			return nil, err
+		}
+		s.cfg = cfg
+	}
 	s.events, err = startEvents(cfg, s.served)
 	if err != nil {
 		return nil, err
@@ -160,10 +168,11 @@ func Start(cfg Config) (sys *System, err error) {
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	s.stop = stop
+	api := handlers.New(handlers.Config{
+		Service: service, Authenticator: auth, Logger: cfg.Logger, MaxBodyBytes: cfg.MaxBodyBytes,
+	})
 	s.server = &http.Server{
-		Handler: handlers.New(handlers.Config{
-			Service: service, Authenticator: auth, Logger: cfg.Logger, MaxBodyBytes: cfg.MaxBodyBytes,
-		}),
+		Handler:           checkHost(limitBodyTime(api, cfg.BodyReadTimeout), cfg.Addr),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		// Requests see the end of ctx at shutdown, so long waits answer at once.
@@ -249,6 +258,13 @@ func (s *System) Addr() string { return s.listener.Addr().String() }
 
 // EventsAddr is the address the events endpoint listens on.
 func (s *System) EventsAddr() string { return s.events.listener.Addr().String() }
+
+// EventsAPIKey is the API key the events endpoint accepts.
+func (s *System) EventsAPIKey() string { return s.cfg.EventsAPIKey }
+
+// EventsAPIKeyFile is the file the events API key was read from or written
+// to, or "" when the key was configured.
+func (s *System) EventsAPIKeyFile() string { return s.keyFile }
 
 // CAFile is the certificate of the local CA that clients of the events
 // endpoint must trust.

@@ -14,8 +14,15 @@ import (
 	"github.com/asyncjobs/asyncjobs/local"
 )
 
-// principalB is a second principal, so that the collection can check that
-// one principal's jobs are invisible to another.
+// principalA and principalB are the principals of a credentials file
+// (which replaces the dev credential), so that the collection can check
+// that one principal's jobs are invisible to another.
+var principalA = sigv4.Credential{
+	AccessKeyID:     "AKIALOCALPRINCIPALA0",
+	SecretAccessKey: "principalasecretaccesskey000000000000000",
+	Principal:       "arn:aws:iam::000000000000:user/principal-a",
+}
+
 var principalB = sigv4.Credential{
 	AccessKeyID:     "AKIALOCALPRINCIPALB0",
 	SecretAccessKey: "principalbsecretaccesskey000000000000000",
@@ -24,8 +31,9 @@ var principalB = sigv4.Credential{
 
 // TestPostmanCollection runs postman/asyncjobs.postman_collection.json with
 // newman — every request signed with SigV4 by Postman's awsv4 auth — against
-// a jobsd started here with SigV4 on and two principals, using the
-// environment file users choose for local mode.
+// a jobsd started here with SigV4 on and the two principals of a
+// credentials file, using the environment file users choose for local mode
+// with the first principal's keys given as newman does (--env-var).
 func TestPostmanCollection(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs Node")
@@ -47,10 +55,7 @@ func TestPostmanCollection(t *testing.T) {
 
 	cfg := config(t.TempDir()) // a "second" of the sleep job lasts 10 ms; its message still says seconds
 	cfg.Auth = true
-	cfg.Credentials = []sigv4.Credential{
-		{AccessKeyID: sigv4.DevAccessKeyID, SecretAccessKey: sigv4.DevSecretAccessKey, Principal: sigv4.DevPrincipal},
-		principalB,
-	}
+	cfg.Credentials = []sigv4.Credential{principalA, principalB}
 	_, base := start(t, cfg)
 
 	report := filepath.Join(t.TempDir(), "newman.json")
@@ -60,6 +65,8 @@ func TestPostmanCollection(t *testing.T) {
 		"--environment", environment,
 		"--env-var", "baseUrl="+base,
 		"--env-var", "authOn="+strconv.FormatBool(cfg.Auth),
+		"--env-var", "accessKey="+principalA.AccessKeyID,
+		"--env-var", "secretKey="+principalA.SecretAccessKey,
 		"--env-var", "accessKeyB="+principalB.AccessKeyID,
 		"--env-var", "secretKeyB="+principalB.SecretAccessKey,
 		"--reporters", "cli,json", "--reporter-json-export", report,

@@ -1,7 +1,6 @@
 package local
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -96,7 +95,7 @@ func TestFloodMemoryStaysBounded(t *testing.T) {
 	}
 	t.Parallel()
 	bin := jobsdtest.Build(t)
-	var logs syncBuffer
+	var logs jobsdtest.Buffer
 	cmd, base := jobsdtest.Start(t, bin, &logs, "--addr", "127.0.0.1:0", "--events-addr", "127.0.0.1:0", "--data-dir", t.TempDir(),
 		"--workers", "8", "--queue-size", strconv.Itoa(floodQueue), "--auth", "none", "--log-level", "error")
 
@@ -374,22 +373,4 @@ func procStatus(t *testing.T, pid int, field string) int64 {
 	}
 	t.Fatalf("no %s in /proc/%d/status", field, pid)
 	return 0
-}
-
-// syncBuffer is a bytes.Buffer that a child's output may write to while the test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -55,9 +55,9 @@ func TestSigV4AsAPIGatewayChecksIt(t *testing.T) {
 	t.Parallel()
 	cfg := config(t.TempDir())
 	cfg.Auth = true
-	cfg.Credentials = append(cfg.Credentials, principalB)
+	cfg.Credentials = []sigv4.Credential{principalA, principalB}
 	_, base := start(t, cfg)
-	a := cfg.Credentials[0]
+	a := principalA
 	now := time.Now()
 
 	code, job := status(t, signed(t, http.MethodPost, base+"/jobs", `{"seconds":1}`, a, now))
@@ -66,6 +66,7 @@ func TestSigV4AsAPIGatewayChecksIt(t *testing.T) {
 	}
 	id, _ := job["id"].(string)
 
+	dev := sigv4.Credential{AccessKeyID: sigv4.DevAccessKeyID, SecretAccessKey: sigv4.DevSecretAccessKey}
 	wrong := a
 	wrong.SecretAccessKey = "not-the-secret-not-the-secret-not-the-se"
 	tampered := signed(t, http.MethodPost, base+"/jobs", `{"seconds":1}`, a, now)
@@ -82,6 +83,7 @@ func TestSigV4AsAPIGatewayChecksIt(t *testing.T) {
 		{"body changed after signing", tampered, http.StatusForbidden},
 		{"principal B reads A's job", signed(t, http.MethodGet, base+"/jobs/"+id, "", principalB, now), http.StatusNotFound},
 		{"principal B cancels A's job", signed(t, http.MethodDelete, base+"/jobs/"+id, "", principalB, now), http.StatusNotFound},
+		{"the dev credential, not among the principals", signed(t, http.MethodGet, base+"/jobs/"+id, "", dev, now), http.StatusForbidden},
 		{"principal A reads its job", signed(t, http.MethodGet, base+"/jobs/"+id+"?wait=1", "", a, now), http.StatusOK},
 	} {
 		code, body := status(t, tt.req)

@@ -14,8 +14,16 @@ import (
 	"github.com/asyncjobs/asyncjobs/push"
 )
 
-// serveConfig reads the flags and their environment twins.
-func serveConfig(args []string, stderr io.Writer) (local.Config, *slog.Logger, error) {
+// settings is what jobsd was told: the system's configuration and what the
+// banner needs besides.
+type settings struct {
+	local.Config
+	credentialsFile string // where the principals come from; empty: the local principal
+}
+
+// serveConfig reads the flags and their environment twins, and logs a
+// warning for an exposure that --insecure-public allowed.
+func serveConfig(args []string, stderr io.Writer) (settings, *slog.Logger, error) {
 	fs := flag.NewFlagSet("jobsd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg := local.DefaultConfig()
@@ -33,11 +41,12 @@ func serveConfig(args []string, stderr io.Writer) (local.Config, *slog.Logger, e
 		fs.IntVar(p, name, def, fmt.Sprintf("%s (env %s)", usage, envName))
 	}
 	var logLevel, logFormat, authMode, credentialsFile string
-	str(&authMode, "auth", "JOBS_AUTH", "sigv4", "sigv4: verify AWS SigV4 signatures (service execute-api) as API Gateway's AWS_IAM auth does; none: accept unsigned calls")
-	str(&credentialsFile, "credentials-file", "JOBS_CREDENTIALS_FILE", "", `more principals: a JSON list of {"accessKeyId","secretAccessKey","sessionToken"?,"principal"}`)
-	str(&cfg.Addr, "addr", "JOBS_ADDR", cfg.Addr, "where the HTTP API listens")
+	var insecurePublic bool
+	str(&authMode, "auth", "JOBS_AUTH", "sigv4", "sigv4: verify AWS SigV4 signatures (service execute-api) as API Gateway's AWS_IAM auth does; none: accept unsigned calls, every one acting as the first principal")
+	str(&credentialsFile, "credentials-file", "JOBS_CREDENTIALS_FILE", "", `the principals, instead of the local one: a JSON list of {"accessKeyId","secretAccessKey","sessionToken"?,"principal"}`)
+	str(&cfg.Addr, "addr", "JOBS_ADDR", cfg.Addr, "where the HTTP API listens; a request whose Host is not an IP address, a loopback name or this host gets 421")
 	str(&cfg.EventsAddr, "events-addr", "JOBS_EVENTS_ADDR", cfg.EventsAddr, "where the AppSync-Events-compatible endpoint listens (HTTPS and WSS on one port)")
-	str(&cfg.EventsAPIKey, "events-api-key", "JOBS_EVENTS_API_KEY", cfg.EventsAPIKey, "the API key of the events endpoint")
+	str(&cfg.EventsAPIKey, "events-api-key", "JOBS_EVENTS_API_KEY", cfg.EventsAPIKey, "the API key of the events endpoint (default: a random key made on the first start, kept in <data-dir>/"+local.EventsAPIKeyFile+")")
 	str(&cfg.EventsNamespace, "events-namespace", "JOBS_EVENTS_NAMESPACE", cfg.EventsNamespace, "the channel namespace of job events")
 	str(&cfg.DataDir, "data-dir", "JOBS_DATA_DIR", cfg.DataDir, "where jobs and archived failures are kept")
 	str(&cfg.Region, "region", "JOBS_REGION", cfg.Region, "the AWS region that failure records name")
@@ -49,33 +58,49 @@ func serveConfig(args []string, stderr io.Writer) (local.Config, *slog.Logger, e
 	num(&cfg.MaxRetries, "retries", "JOBS_RETRIES", cfg.MaxRetries, "how many times a failed job is retried, 0 to 2, as Lambda's async retries")
 	dur(&cfg.RetryDelay, "retry-delay", "JOBS_RETRY_DELAY", cfg.RetryDelay, "the pause before the first retry; doubled before the second")
 	dur(&cfg.MaxEventAge, "max-event-age", "JOBS_MAX_EVENT_AGE", cfg.MaxEventAge, "a job not started within this age is failed with EventAgeExceeded")
+	dur(&cfg.BodyReadTimeout, "body-read-timeout", "JOBS_BODY_READ_TIMEOUT", cfg.BodyReadTimeout, "how long a request body may take to arrive; a slower one gets 400 and its connection is closed")
 	dur(&cfg.ShutdownTimeout, "shutdown-timeout", "JOBS_SHUTDOWN_TIMEOUT", cfg.ShutdownTimeout, "how long running jobs may finish at shutdown before they are left to the next start")
 	dur(&cfg.JobTypes.OrderStep, "order-step", "JOBS_ORDER_STEP", cfg.JobTypes.OrderStep, "the pause between two steps of an order job")
 	str(&logLevel, "log-level", "JOBS_LOG_LEVEL", "info", "debug, info, warn or error")
 	str(&logFormat, "log-format", "JOBS_LOG_FORMAT", "text", "text or json")
 	env["max-body-bytes"] = "JOBS_MAX_BODY_BYTES"
 	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", cfg.MaxBodyBytes, "the largest POST body; larger ones get 413 (env JOBS_MAX_BODY_BYTES)")
+	env["insecure-public"] = "JOBS_INSECURE_PUBLIC"
+	fs.BoolVar(&insecurePublic, "insecure-public", false, "serve on an address that is not loopback even with --auth=none or the dev credential, which let anyone in (env JOBS_INSECURE_PUBLIC)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: jobsd [flags]\n\n"+
 			"Every flag can also be set by the environment variable named beside it; a flag on the command line wins.\n"+
-			"The local principal's keys come from JOBS_ACCESS_KEY_ID and JOBS_SECRET_ACCESS_KEY (default: the dev keys in the README).")
+			"Without --credentials-file the one principal is the local one, whose keys come from JOBS_ACCESS_KEY_ID and\n"+
+			"JOBS_SECRET_ACCESS_KEY (default: the dev keys in the README, which jobsd refuses on an address that is not loopback).")
 		fs.PrintDefaults()
 	}
+	s := settings{Config: cfg}
 	if err := parse(fs, args, env); err != nil {
-		return cfg, nil, err
+		return s, nil, err
 	}
 	logger, err := newLogger(stderr, logLevel, logFormat)
 	if err != nil {
-		return cfg, nil, err
+		return s, nil, err
 	}
 	cfg.Logger = logger
 	if cfg.Auth, err = authEnabled(authMode); err != nil {
-		return cfg, nil, err
+		return s, nil, err
 	}
 	if cfg.Credentials, err = credentials(credentialsFile); err != nil {
-		return cfg, nil, err
+		return s, nil, err
 	}
-	return cfg, logger, validate(cfg)
+	s = settings{Config: cfg, credentialsFile: credentialsFile}
+	if err := validate(cfg); err != nil {
+		return s, nil, err
+	}
+	warning, err := publicExposure(cfg, insecurePublic)
+	if err != nil {
+		return s, nil, err
+	}
+	if warning != "" {
+		logger.Warn(warning)
+	}
+	return s, logger, nil
 }
 
 // parse reads args, then fills every flag not given on the command line from
@@ -114,7 +139,6 @@ func validate(cfg local.Config) error {
 		}
 	}
 	check(cfg.DataDir != "", "--data-dir must not be empty")
-	check(cfg.EventsAPIKey != "", "--events-api-key must not be empty")
 	if _, err := push.NormalizeChannel(cfg.EventsNamespace, false); err != nil || strings.Contains(strings.Trim(cfg.EventsNamespace, "/"), "/") {
 		problems = append(problems, "--events-namespace must be one channel segment: 1 to 50 letters, digits or '-'")
 	}
@@ -127,6 +151,7 @@ func validate(cfg local.Config) error {
 	check(cfg.RetryDelay >= 0, "--retry-delay must not be negative")
 	check(cfg.MaxEventAge >= time.Minute, "--max-event-age must be at least 1m (Lambda allows 60s to 6h)")
 	check(cfg.MaxBodyBytes >= 1024, "--max-body-bytes must be at least 1024")
+	check(cfg.BodyReadTimeout > 0, "--body-read-timeout must be positive")
 	check(cfg.ShutdownTimeout >= 0, "--shutdown-timeout must not be negative")
 	check(cfg.JobTypes.OrderStep >= 0, "--order-step must not be negative")
 	if len(problems) > 0 {

@@ -37,10 +37,15 @@ func TestBadConfigurationIsRefusedClearly(t *testing.T) {
 		{env: map[string]string{"JOBS_WORKERS": "many"}, want: `JOBS_WORKERS="many"`},
 		{args: []string{"--log-format", "xml"}, want: "--log-format must be text or json"},
 		{args: []string{"extra"}, want: "unexpected arguments: extra"},
+		{args: []string{"--body-read-timeout", "0s"}, want: "--body-read-timeout must be positive"},
+		{env: map[string]string{"JOBS_CREDENTIALS_FILE": "EMPTY"}, want: "the list is empty; it needs at least one principal"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.want, func(t *testing.T) {
 			for k, v := range tt.env {
+				if v == "EMPTY" {
+					v = credentialsFile(t, "[]")
+				}
 				t.Setenv(k, v) // restored when the subtest ends
 			}
 			_, _, err := serveConfig(tt.args, io.Discard)

@@ -1,5 +1,6 @@
 // Package jobsdtest builds and runs the real jobsd binary for tests that
-// need it as a separate process: to kill it, or to read its memory.
+// need it as a separate process (to kill it, or to read its memory), and
+// collects output that a server writes while the test reads it.
 package jobsdtest
 
 import (
