@@ -25,6 +25,7 @@ import (
 	"github.com/asyncjobs/asyncjobs/jobs/jobtypes"
 	"github.com/asyncjobs/asyncjobs/jobs/localinvoker"
 	"github.com/asyncjobs/asyncjobs/push"
+	"github.com/asyncjobs/asyncjobs/push/localevents"
 )
 
 // The local account and the names jobsd gives its parts in failure records.
@@ -59,9 +60,8 @@ type Config struct {
 	JobTypes        jobtypes.Config
 	Clock           jobs.Clock
 	Logger          *slog.Logger
-
 	// EventsMaxConnections bounds the events endpoint's open WebSocket
-	// connections; beyond them an upgrade gets 503 (0: localevents.DefaultMaxConnections).
+	// connections; beyond them an upgrade gets 503.
 	EventsMaxConnections int
 }
 
@@ -81,22 +81,23 @@ func DefaultConfig() Config {
 		Credentials: []sigv4.Credential{{
 			AccessKeyID: sigv4.DevAccessKeyID, SecretAccessKey: sigv4.DevSecretAccessKey, Principal: sigv4.DevPrincipal,
 		}},
-		DataDir:         "./data",
-		Region:          "us-east-1",
-		Retention:       7 * 24 * time.Hour,
-		SweepEvery:      time.Minute,
-		Workers:         128,
-		QueueSize:       10000,
-		MaxRetries:      0,
-		RetryDelay:      time.Second,
-		MaxEventAge:     6 * time.Hour,
-		MaxBodyBytes:    64 << 10,
-		BodyReadTimeout: 10 * time.Second,
-		MaxConnections:  4096,
-		ShutdownTimeout: 10 * time.Second,
-		JobTypes:        jobtypes.DefaultConfig(),
-		Clock:           jobs.SystemClock{},
-		Logger:          slog.Default(),
+		DataDir:              "./data",
+		Region:               "us-east-1",
+		Retention:            7 * 24 * time.Hour,
+		SweepEvery:           time.Minute,
+		Workers:              128,
+		QueueSize:            10000,
+		MaxRetries:           0,
+		RetryDelay:           time.Second,
+		MaxEventAge:          6 * time.Hour,
+		MaxBodyBytes:         64 << 10,
+		BodyReadTimeout:      10 * time.Second,
+		MaxConnections:       4096,
+		EventsMaxConnections: localevents.DefaultMaxConnections,
+		ShutdownTimeout:      10 * time.Second,
+		JobTypes:             jobtypes.DefaultConfig(),
+		Clock:                jobs.SystemClock{},
+		Logger:               slog.Default(),
 	}
 }
 

@@ -76,7 +76,7 @@ const eventsAPIKeyFile = "events-api-key"
 // key is the events API key: --events-api-key, else, for an endpoint on
 // this machine, the one a local jobsd wrote into dataDir.
 func (o *eventsOptions) key(dataDir string) (string, error) {
-	const hint = "set --events-api-key (the stack's output EventsApiKey in AWS)"
+	const hint = "set --events-api-key (in AWS: aws appsync list-api-keys --api-id <EventsApiId>)"
 	if o.apiKey != "" {
 		return o.apiKey, nil
 	}

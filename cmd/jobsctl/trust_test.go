@@ -127,9 +127,9 @@ func TestEventsAPIKeyDefault(t *testing.T) {
 		{name: "the flag wins", flagKey: "da2-flag", endpoint: "https://127.0.0.1:8443/event", dataDir: withKey, want: "da2-flag"},
 		{name: "loopback: the data dir's", endpoint: "https://localhost:8443/event", dataDir: withKey, want: "da2-fromthefile"},
 		{name: "loopback, no file", endpoint: "https://127.0.0.1:8443/event", dataDir: t.TempDir(),
-			wantErr: "set --events-api-key (the stack's output EventsApiKey in AWS), or --data-dir"},
+			wantErr: "set --events-api-key (in AWS: aws appsync list-api-keys --api-id <EventsApiId>), or --data-dir"},
 		{name: "AWS: never the data dir's", endpoint: aws, dataDir: withKey,
-			wantErr: "no events API key for " + aws + ": set --events-api-key (the stack's output EventsApiKey in AWS)"},
+			wantErr: "no events API key for " + aws + ": set --events-api-key (in AWS: aws appsync list-api-keys --api-id <EventsApiId>)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := &eventsOptions{endpoint: tc.endpoint, apiKey: tc.flagKey}

@@ -38,6 +38,7 @@ func TestBadConfigurationIsRefusedClearly(t *testing.T) {
 		{args: []string{"--log-format", "xml"}, want: "--log-format must be text or json"},
 		{args: []string{"extra"}, want: "unexpected arguments: extra"},
 		{args: []string{"--body-read-timeout", "0s"}, want: "--body-read-timeout must be positive"},
+		{args: []string{"--events-max-connections", "0"}, want: "--events-max-connections must be at least 1"},
 		{env: map[string]string{"JOBS_CREDENTIALS_FILE": "EMPTY"}, want: "the list is empty; it needs at least one principal"},
 	}
 	for _, tt := range tests {
