@@ -1,16 +1,16 @@
 package jobs_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/asyncjobs/asyncjobs/internal/syncbuf"
 
 	"github.com/asyncjobs/asyncjobs/errorhandling"
 	"github.com/asyncjobs/asyncjobs/jobs"
@@ -38,24 +38,6 @@ func (s failingStore) Update(ctx context.Context, id string, fn func(*jobs.Job) 
 		}
 		return nil
 	})
-}
-
-// syncBuffer is a log destination that workers and the test share.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // A failure that is not the job's own reaches the stored job as a generic
@@ -86,7 +68,7 @@ func TestInternalErrorTextStaysOutOfTheJob(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			var log syncBuffer
+			var log syncbuf.Buffer
 			j := runToFailure(t, leaky, tc.params, slog.New(slog.NewTextHandler(&log, nil)))
 			if j.Status != jobs.StatusFailure || j.Error == nil {
 				t.Fatalf("job %s %+v, want a Failure", j.Status, j.Error)

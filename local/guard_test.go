@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/asyncjobs/asyncjobs/errorhandling"
-	"github.com/asyncjobs/asyncjobs/internal/jobsdtest"
+	"github.com/asyncjobs/asyncjobs/internal/syncbuf"
 	"github.com/asyncjobs/asyncjobs/local"
 )
 
@@ -68,9 +68,9 @@ func problem(t *testing.T, req *http.Request) (*http.Response, errorhandling.Pro
 
 // startLogged starts a system whose log the test reads, and returns its
 // API's address.
-func startLogged(t *testing.T, cfg local.Config) (string, *jobsdtest.Buffer) {
+func startLogged(t *testing.T, cfg local.Config) (string, *syncbuf.Buffer) {
 	t.Helper()
-	logs := &jobsdtest.Buffer{}
+	logs := &syncbuf.Buffer{}
 	cfg.Logger = slog.New(slog.NewTextHandler(logs, nil))
 	sys, _ := start(t, cfg)
 	return sys.Addr(), logs

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/asyncjobs/asyncjobs/internal/jobsdtest"
+	"github.com/asyncjobs/asyncjobs/internal/syncbuf"
 	"github.com/asyncjobs/asyncjobs/jobs/jobtypes"
 )
 
@@ -95,7 +96,7 @@ func TestFloodMemoryStaysBounded(t *testing.T) {
 	}
 	t.Parallel()
 	bin := jobsdtest.Build(t)
-	var logs jobsdtest.Buffer
+	var logs syncbuf.Buffer
 	cmd, base := jobsdtest.Start(t, bin, &logs, "--addr", "127.0.0.1:0", "--events-addr", "127.0.0.1:0", "--data-dir", t.TempDir(),
 		"--workers", "8", "--queue-size", strconv.Itoa(floodQueue), "--auth", "none", "--log-level", "error")
 

@@ -1,16 +1,16 @@
 package boltstore
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/asyncjobs/asyncjobs/internal/syncbuf"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -141,25 +141,6 @@ type fixedClock time.Time
 
 func (c fixedClock) Now() time.Time { return time.Time(c) }
 
-// lockedBuffer is a bytes.Buffer that the sweeper's goroutine and the test
-// can share.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 func TestRunSweeper(t *testing.T) {
 	t.Parallel()
 	s, _ := setup(t)
@@ -169,7 +150,7 @@ func TestRunSweeper(t *testing.T) {
 	mustCreate(t, s, old)
 	mustCreate(t, s, live)
 
-	var logs lockedBuffer
+	var logs syncbuf.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan struct{})

@@ -1,7 +1,6 @@
 package appsync
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -13,18 +12,20 @@ import (
 	"testing"
 	"time"
 
+	"github.com/asyncjobs/asyncjobs/internal/syncbuf"
+
 	"github.com/asyncjobs/asyncjobs/jobs"
 )
 
 // redialSetup is a RedialingWatcher on f, with its logs, and a separate
 // connection to publish with.
-func redialSetup(t *testing.T, f *fakeRealtime) (*RedialingWatcher, *syncBuffer, *Conn) {
+func redialSetup(t *testing.T, f *fakeRealtime) (*RedialingWatcher, *syncbuf.Buffer, *Conn) {
 	t.Helper()
 	publisher, err := f.dial(t, APIKey("k"), ClientConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	w, err := NewRedialingWatcher(RedialConfig{
 		Client: ClientConfig{Endpoint: f.srv.URL + "/event", Auth: APIKey("k"), HTTPClient: f.srv.Client()},
 		Logger: slog.New(slog.NewTextHandler(&logs, nil)),
@@ -34,24 +35,6 @@ func redialSetup(t *testing.T, f *fakeRealtime) (*RedialingWatcher, *syncBuffer,
 	}
 	t.Cleanup(func() { w.Close() })
 	return w, &logs, publisher
-}
-
-// syncBuffer is a bytes.Buffer that logs may be written to concurrently.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 func (f *fakeRealtime) connections() int {
@@ -142,7 +125,7 @@ func TestRedialingWatcherBoundsTheDial(t *testing.T) {
 		<-r.Context().Done()
 	}))
 	t.Cleanup(srv.Close)
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	w, err := NewRedialingWatcher(RedialConfig{
 		Client: ClientConfig{Endpoint: srv.URL + "/event", Auth: APIKey("k"), HTTPClient: srv.Client(),
 			ReplyTimeout: time.Hour},

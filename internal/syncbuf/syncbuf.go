@@ -1,4 +1,6 @@
-package jobsdtest
+// Package syncbuf is a buffer that goroutines write to while a test reads
+// it: a logger's lines, a child process's stderr.
+package syncbuf
 
 import (
 	"bytes"
