@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"sync/atomic"
 	"time"
 )
@@ -43,6 +44,8 @@ func (b *bench) startJobsd(name string, extra ...string) (*child, error) {
 		"--addr", "127.0.0.1:0", "--events-addr", "127.0.0.1:0", "--data-dir", dataDir,
 		"--auth", "none", "--events-api-key", eventsAPIKey, "--log-level", "warn",
 		"--order-step", b.cfg.orderStep.String(),
+		// Room for the subscribers of the memory phase or of the push phase.
+		"--events-max-connections", strconv.Itoa(max(b.cfg.memSubscribers, b.cfg.subscribers) + 100),
 	}, extra...), filepath.Join(b.tmp, name+".log"), apiLine, realtimeLine, caLine)
 	if err != nil {
 		return nil, err
