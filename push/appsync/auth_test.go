@@ -22,9 +22,9 @@ import (
 // case written out by hand.
 type realtimeFixture struct {
 	Region, Date, AccessKeyID, SecretAccessKey, SessionToken, Endpoint string
-	Headers                                                             map[string]string
-	CredentialScope, SignedHeaders                                      string
-	Cases                                                               []struct {
+	Headers                                                            map[string]string
+	CredentialScope, SignedHeaders                                     string
+	Cases                                                              []struct {
 		Name, Body       string
 		CanonicalRequest []string
 	}

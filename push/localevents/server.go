@@ -103,10 +103,10 @@ type Server struct {
 	// publish and subscribe in each namespace.
 	connectModes []AuthMode
 	nsModes      map[string]NamespaceAuthModes
-	ack        []byte          // the connection_ack message
-	mux        *http.ServeMux
-	broker     broker
-	dropped    atomic.Uint64
+	ack          []byte // the connection_ack message
+	mux          *http.ServeMux
+	broker       broker
+	dropped      atomic.Uint64
 
 	mu       sync.Mutex
 	closed   bool
