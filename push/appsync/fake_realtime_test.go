@@ -56,11 +56,17 @@ func apiKeyAuth(key string) func(string, map[string]string, []byte) error {
 	}
 }
 
-// iamAuth accepts auth objects signed with sessionCreds for POST /event.
+// iamAuth accepts auth objects signed with sessionCreds for POST /event in
+// AppSync's documented realtime form.
 func iamAuth(host string, auth map[string]string, body []byte) error {
 	signed, err := verifySigV4(http.MethodPost, "https://"+host+"/event", host, auth, body, sessionCreds)
-	if err == nil && signed != "host;x-amz-date;x-amz-security-token" {
+	if err == nil && signed != "accept;content-encoding;content-type;host;x-amz-date;x-amz-security-token" {
 		err = fmt.Errorf("signed headers %q", signed)
+	}
+	for name, want := range realtimeSigned {
+		if err == nil && auth[name] != want {
+			err = fmt.Errorf("%s %q, want %q", name, auth[name], want)
+		}
 	}
 	return err
 }

@@ -19,10 +19,10 @@ import (
 	"github.com/asyncjobs/asyncjobs/push/localevents"
 )
 
-// localEndpoint serves jobsd's AppSync-compatible endpoint over TLS with its
-// own local CA and returns its /event URL and a client that trusts it.
-// "jobs" is a job namespace, as in jobsd; "open" has AppSync's own rules.
-func localEndpoint(t *testing.T) (string, *http.Client) {
+// localEndpoint serves jobsd's AppSync-compatible endpoint for cfg over TLS
+// with its own local CA and returns its /event URL and a client that trusts
+// it.
+func localEndpoint(t *testing.T, cfg localevents.Config) (string, *http.Client) {
 	t.Helper()
 	certFile, keyFile, caFile, err := localevents.EnsureTLS(t.TempDir())
 	if err != nil {
@@ -32,7 +32,8 @@ func localEndpoint(t *testing.T) (string, *http.Client) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	events := localevents.New(localevents.Config{APIKeys: []string{"da2-good"}, OpenNamespaces: []string{"open"}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	events := localevents.New(cfg)
 	srv := httptest.NewUnstartedServer(events.Handler())
 	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
 	srv.StartTLS()
@@ -48,7 +49,8 @@ func localEndpoint(t *testing.T) (string, *http.Client) {
 
 func TestAgainstTheLocalEndpoint(t *testing.T) {
 	t.Parallel()
-	endpoint, client := localEndpoint(t)
+	// "jobs" is a job namespace, as in jobsd; "open" has AppSync's own rules.
+	endpoint, client := localEndpoint(t, localevents.Config{APIKeys: []string{"da2-good"}, OpenNamespaces: []string{"open"}})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 

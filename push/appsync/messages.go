@@ -86,7 +86,7 @@ func (c *Conn) publishBatch(ctx context.Context, body publishBody) ([]FailedEven
 	if err != nil {
 		return nil, err
 	}
-	auth, err := c.auth.Headers(ctx, c.httpURL, signed)
+	auth, err := c.auth.RealtimeHeaders(ctx, c.httpURL, signed)
 	if err != nil {
 		return nil, err
 	}

@@ -105,7 +105,7 @@ func Dial(ctx context.Context, cfg ClientConfig) (*Conn, error) {
 	if c.eventBuffer <= 0 {
 		c.eventBuffer = defaultEventBuffer
 	}
-	auth, err := c.auth.Headers(ctx, httpURL, []byte("{}"))
+	auth, err := c.auth.RealtimeHeaders(ctx, httpURL, []byte("{}"))
 	if err != nil {
 		return nil, err
 	}

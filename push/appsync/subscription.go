@@ -41,7 +41,7 @@ func (c *Conn) Subscribe(ctx context.Context, channel string) (*Subscription, er
 	if err != nil {
 		return nil, err
 	}
-	auth, err := c.auth.Headers(ctx, c.httpURL, signed)
+	auth, err := c.auth.RealtimeHeaders(ctx, c.httpURL, signed)
 	if err != nil {
 		return nil, err
 	}

@@ -22,33 +22,22 @@ func (s *Server) channel(channel string, wildcard bool) (ch string, job bool, e 
 	return ch, job, nil
 }
 
-// subscribeChannel checks the channel of a client's subscription. In a job
-// namespace it must be one job's channel, /<ns>/<id>: a job id, given only
-// to the job's owner, is what lets a client hear of the job.
-func (s *Server) subscribeChannel(channel string) (string, *apiError) {
+// subscribeChannel checks the channel of a client's subscription and that
+// its namespace lets mode subscribe. In a job namespace it must be one
+// job's channel, /<ns>/<id>: a job id, given only to the job's owner, is
+// what lets a client hear of the job.
+func (s *Server) subscribeChannel(channel string, mode AuthMode) (string, *apiError) {
 	ch, job, e := s.channel(channel, true)
 	if e != nil {
 		return "", e
 	}
-	if job && (strings.Count(ch, "/") != 2 || strings.HasSuffix(ch, "/*")) {
-		ns := push.Namespace(ch)
-		return "", &apiError{ErrorType: errUnauthorized, Message: fmt.Sprintf(
-			"subscriptions to the %s namespace must name one job's channel, /%s/<id>; wildcards are not allowed", ns, ns)}
-	}
-	return ch, nil
-}
-
-// clientPublishChannel checks the channel of a client's publish: only the
-// in-process publisher publishes to a job namespace.
-func (s *Server) clientPublishChannel(channel string) (string, *apiError) {
-	ch, job, e := s.channel(channel, false)
-	if e != nil {
+	ns := push.Namespace(ch)
+	if e := s.checkMode(opSubscribe, ns, mode); e != nil {
 		return "", e
 	}
-	if job {
-		ns := push.Namespace(ch)
+	if job && (strings.Count(ch, "/") != 2 || strings.HasSuffix(ch, "/*")) {
 		return "", &apiError{ErrorType: errUnauthorized, Message: fmt.Sprintf(
-			"only the system publishes to the %s namespace: job events cannot be published with an API key", ns)}
+			"subscriptions to the %s namespace must name one job's channel, /%s/<id>; wildcards are not allowed", ns, ns)}
 	}
 	return ch, nil
 }

@@ -11,14 +11,23 @@
 // name-constrained to localhost, 127.0.0.0/8 and ::1, and a short-lived
 // certificate for localhost signed by it; ServerTLS serves and renews it.
 //
-// Only API-key authorisation is supported. A job namespace (Config.
-// JobNamespaces, "jobs" by default) holds one channel per job, /jobs/<id>,
-// and the id is the capability: only the job's owner learns it. So in a
-// job namespace a subscription must name one job's channel (wildcards are
-// refused with UnauthorizedException), and only the in-process publisher
-// publishes: HTTP and WebSocket publishes are refused as unauthorised, as
-// AppSync refuses API-key publishes where only IAM may publish. Open
-// namespaces (Config.OpenNamespaces) keep AppSync's own rules.
+// Two of AppSync's auth modes are supported: API_KEY (Config.APIKeys) and
+// AWS_IAM, SigV4 for service "appsync" checked by an auth/sigv4 Verifier
+// (Config.IAM) over POST /event's body or, on the realtime protocol, over
+// the documented signed POST https://<host>/event of {} (connect),
+// {"channel":…} (subscribe) or {"channel":…,"events":[…]} (publish). As in
+// AppSync, the modes that may connect, and publish and subscribe in each
+// namespace, are configured (Config.ConnectionAuthModes, the defaults, and
+// Config.NamespaceAuthModes); IAM policies are not evaluated.
+//
+// A job namespace (Config.JobNamespaces, "jobs" by default) holds one
+// channel per job, /jobs/<id>, and the id is the capability: only the job's
+// owner learns it. So in a job namespace a subscription must name one job's
+// channel (wildcards are refused with UnauthorizedException), and by default
+// only AWS_IAM publishes, besides the in-process publisher: API-key
+// publishes over HTTP and WebSocket are refused as unauthorised, as AppSync
+// refuses them where only IAM may publish. Open namespaces
+// (Config.OpenNamespaces) keep AppSync's own rules.
 //
 // The endpoint answers only requests whose Host header is an IP address, a
 // loopback name or its configured address (421 otherwise, against DNS

@@ -14,9 +14,14 @@ const maxRequestBytes = 1200 * 1024
 // servePublish handles POST /event.
 func (s *Server) servePublish(w http.ResponseWriter, r *http.Request) {
 	corsHeaders(w.Header(), r.Header.Get("Origin"))
-	if !s.validKey(r.Header.Get("x-api-key")) {
-		writeError(w, http.StatusUnauthorized, unauthorized())
-		return
+	// An API key is checked before the body is read; a signature, which
+	// covers the body, after.
+	mode := credentialMode(r.Header)
+	if mode != AuthIAM {
+		if m, e := s.authenticate(r, nil); e != nil || m == "" {
+			writeError(w, http.StatusUnauthorized, unauthorized())
+			return
+		}
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBytes))
 	if err != nil {
@@ -27,6 +32,12 @@ func (s *Server) servePublish(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, badRequest("reading the request: %s", err))
 		return
 	}
+	if mode == AuthIAM {
+		if _, e := s.authenticate(r, body); e != nil {
+			writeError(w, http.StatusUnauthorized, e)
+			return
+		}
+	}
 	var req struct {
 		Channel string          `json:"channel"`
 		Events  json.RawMessage `json:"events"`
@@ -35,7 +46,7 @@ func (s *Server) servePublish(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, badRequest("the request is not a valid JSON object: %s", err))
 		return
 	}
-	res, e := s.publishWire(req.Channel, req.Events)
+	res, e := s.publishWire(req.Channel, mode, req.Events)
 	if e != nil {
 		status := http.StatusBadRequest
 		if e.ErrorType == errUnauthorized {

@@ -67,7 +67,7 @@ func FuzzClientMessages(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, first, second []byte) {
 		s := New(Config{APIKeys: []string{fuzzKey}, JobNamespaces: []string{"jobs"}, OpenNamespaces: []string{"open", "other"}, Logger: slog.New(slog.DiscardHandler)})
-		c := newConn(s, nil, "fuzz")
+		c := newConn(s, nil, "fuzz", AuthAPIKey)
 		defer s.broker.removeConn(c)
 		m := &protocolModel{subs: map[string]string{}}
 		for i, data := range [][]byte{first, second} {
@@ -289,10 +289,18 @@ func authorized(raw json.RawMessage) bool {
 	if json.Unmarshal(raw, &auth) != nil {
 		return false
 	}
+	values := map[string]string{}
 	for k, v := range auth {
-		if strings.EqualFold(k, "x-api-key") && v != fuzzKey {
-			return false
+		s, ok := v.(string)
+		name := strings.ToLower(k)
+		if prev, seen := values[name]; !ok || seen && prev != s {
+			return false // not a string, or one header with two values
 		}
+		values[name] = s
 	}
-	return true
+	if _, signed := values["authorization"]; signed {
+		return false // the server has no IAM verifier
+	}
+	key, ok := values["x-api-key"]
+	return !ok || key == fuzzKey
 }

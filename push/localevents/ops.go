@@ -1,6 +1,10 @@
 package localevents
 
-import "encoding/json"
+import (
+	"bytes"
+	"encoding/json"
+	"slices"
+)
 
 // handle answers one client message.
 //
@@ -41,10 +45,12 @@ func (c *conn) handle(data []byte) {
 }
 
 func (c *conn) subscribe(m inbound) {
-	e := c.checkOperation(m)
+	mode, e := c.checkOperation(m, func() []byte {
+		return slices.Concat([]byte(`{"channel":`), quote(m.Channel), []byte(`}`))
+	})
 	if e == nil {
 		var ch string
-		if ch, e = c.s.subscribeChannel(m.Channel); e == nil {
+		if ch, e = c.s.subscribeChannel(m.Channel, mode); e == nil {
 			e = c.s.broker.subscribe(c, m.ID, ch)
 		}
 	}
@@ -54,10 +60,16 @@ func (c *conn) subscribe(m inbound) {
 }
 
 func (c *conn) publish(m inbound) {
-	e := c.checkOperation(m)
+	mode, e := c.checkOperation(m, func() []byte {
+		var events bytes.Buffer
+		if json.Compact(&events, m.Events) != nil {
+			return nil // no signature covers it
+		}
+		return slices.Concat([]byte(`{"channel":`), quote(m.Channel), []byte(`,"events":`), events.Bytes(), []byte(`}`))
+	})
 	if e == nil {
 		var res *publishResult
-		if res, e = c.s.publishWire(m.Channel, m.Events); e == nil {
+		if res, e = c.s.publishWire(m.Channel, mode, m.Events); e == nil {
 			c.send(encode(outbound{Type: "publish_success", ID: m.ID, publishResult: res}))
 			return
 		}
@@ -65,14 +77,25 @@ func (c *conn) publish(m inbound) {
 	c.send(errorMessage("publish_error", m.ID, e))
 }
 
-// checkOperation checks the id and the optional authorization of a
-// subscribe or publish message.
-func (c *conn) checkOperation(m inbound) *apiError {
+// checkOperation checks the id and the authorization of a subscribe or
+// publish message, and returns its auth mode. A message without
+// credentials (no authorization, or one with neither x-api-key nor
+// Authorization) acts with the connection's. An IAM signature covers the
+// body that signedBody returns, re-serialised from the message as
+// JavaScript's JSON.stringify would (Amplify signs that).
+func (c *conn) checkOperation(m inbound, signedBody func() []byte) (AuthMode, *apiError) {
 	if !operationID.MatchString(m.ID) {
-		return badRequest("id %q must match %s", m.ID, operationID)
+		return "", badRequest("id %q must match %s", m.ID, operationID)
 	}
-	if !c.s.validAuthorization(m.Authorization) {
-		return unauthorized()
+	if len(m.Authorization) == 0 || string(m.Authorization) == "null" {
+		return c.mode, nil
 	}
-	return nil
+	mode, e := c.s.authenticateObject(c.ctx, m.Authorization, signedBody, c.remote)
+	if e != nil {
+		return "", e
+	}
+	if mode == "" {
+		return c.mode, nil
+	}
+	return mode, nil
 }

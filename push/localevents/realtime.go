@@ -3,7 +3,6 @@ package localevents
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -55,12 +54,13 @@ func (s *Server) serveRealtime(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ws.SetReadLimit(maxRequestBytes)
-	if !s.validKey(upgradeAPIKey(protocols, r.Header)) {
-		s.log.Info("localevents: unauthorised connection", "remote", r.RemoteAddr)
-		s.refuse(ws)
+	mode, e := s.authenticateUpgrade(r, protocols)
+	if e != nil {
+		s.log.Info("localevents: unauthorised connection", "remote", r.RemoteAddr, "reason", e.Message)
+		s.refuse(ws, e)
 		return
 	}
-	c := newConn(s, ws, r.RemoteAddr)
+	c := newConn(s, ws, r.RemoteAddr, mode)
 	if !s.register(c) {
 		c.closeGoingAway()
 		return
@@ -82,39 +82,58 @@ func offeredProtocols(h http.Header) []string {
 	return protocols
 }
 
-// upgradeAPIKey takes the API key from the "header-<base64url JSON>"
-// subprotocol (Amplify), or else from the x-api-key header of the upgrade
-// request (the Swift and Kotlin clients).
-func upgradeAPIKey(protocols []string, h http.Header) string {
-	for _, p := range protocols {
-		encoded, ok := strings.CutPrefix(p, "header-")
-		if !ok {
-			continue
-		}
+// connectBody is the body that an IAM connection's signature covers.
+func connectBody() []byte { return []byte("{}") }
+
+// authenticateUpgrade checks the credentials of a WebSocket upgrade: the
+// authorization object of the "header-<base64url JSON>" subprotocol
+// (Amplify), or else the upgrade request's own headers (the Swift and
+// Kotlin clients), and whether their auth mode may connect. An IAM
+// signature covers POST https://<host>/event with body "{}".
+func (s *Server) authenticateUpgrade(r *http.Request, protocols []string) (AuthMode, *apiError) {
+	var mode AuthMode
+	var e *apiError
+	if encoded, ok := headerSubprotocol(protocols); ok {
 		raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(encoded, "="))
 		if err != nil {
-			return ""
+			return "", unauthorized()
 		}
-		var auth map[string]any
-		if json.Unmarshal(raw, &auth) != nil {
-			return ""
-		}
-		if key, ok := apiKey(auth); ok {
-			return key
-		}
+		mode, e = s.authenticateObject(r.Context(), raw, connectBody, r.RemoteAddr)
+	} else {
+		h := r.Header.Clone()
+		h.Set("Host", r.Host)
+		signed := signedRequest(r.Context(), h)
+		signed.RemoteAddr = r.RemoteAddr
+		mode, e = s.authenticate(signed, connectBody())
 	}
-	return h.Get("x-api-key")
+	switch {
+	case e != nil:
+		return "", e
+	case mode == "":
+		return "", unauthorized()
+	}
+	return mode, s.checkMode(opConnect, "", mode)
 }
 
-// refuse answers a connection without a valid API key. The upgrade is
-// accepted and the client is sent connection_error (UnauthorizedException,
-// code 401) and then closed: Amplify reports that as UnauthorizedException
+// headerSubprotocol returns the encoded part of the first "header-" subprotocol.
+func headerSubprotocol(protocols []string) (string, bool) {
+	for _, p := range protocols {
+		if encoded, ok := strings.CutPrefix(p, "header-"); ok {
+			return encoded, true
+		}
+	}
+	return "", false
+}
+
+// refuse answers a connection without valid credentials. The upgrade is
+// accepted and the client is sent connection_error (e, an
+// UnauthorizedException, with code 401) and then closed: Amplify reports that as UnauthorizedException
 // and does not retry, whereas a refused upgrade looks like a network error
 // that it retries for ever. The error is sent in reply to the client's first
 // message (Amplify's connection_init), or after authGrace if none comes,
 // because Amplify listens for it only once it has sent connection_init and
 // may lose a message that arrives earlier.
-func (s *Server) refuse(ws *websocket.Conn) {
+func (s *Server) refuse(ws *websocket.Conn, e *apiError) {
 	first := make(chan struct{})
 	go func() {
 		defer close(first)
@@ -129,7 +148,6 @@ func (s *Server) refuse(ws *websocket.Conn) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
 	defer cancel()
-	e := unauthorized()
 	e.ErrorCode = http.StatusUnauthorized
 	_ = ws.Write(ctx, websocket.MessageText, errorMessage("connection_error", "", e))
 	_ = ws.Close(websocket.StatusPolicyViolation, "unauthorized")
@@ -149,14 +167,15 @@ type conn struct {
 	acked  chan struct{} // closed once connection_ack is queued
 	once   sync.Once     // guards the slow-consumer drop
 
+	mode      AuthMode                 // how the connection was authorised
 	ackQueued bool                     // reader goroutine only
 	subs      map[string]*subscription // by id; guarded by s.broker.mu
 }
 
-func newConn(s *Server, ws *websocket.Conn, remote string) *conn {
+func newConn(s *Server, ws *websocket.Conn, remote string, mode AuthMode) *conn {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	return &conn{
-		s: s, ws: ws, remote: remote, ctx: ctx, cancel: cancel,
+		s: s, ws: ws, remote: remote, mode: mode, ctx: ctx, cancel: cancel,
 		out:   make(chan []byte, s.cfg.SendQueue),
 		acked: make(chan struct{}),
 		subs:  map[string]*subscription{},

@@ -2,18 +2,17 @@ package localevents
 
 import (
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/asyncjobs/asyncjobs/auth/sigv4"
 	"github.com/asyncjobs/asyncjobs/push"
 )
 
@@ -24,18 +23,48 @@ var (
 
 // Config configures a Server. Zero values take the defaults noted.
 type Config struct {
-	// APIKeys are the accepted values of x-api-key. With none, every request
-	// and connection is unauthorised.
+	// APIKeys are the accepted values of x-api-key. With none, no request
+	// or connection is authorised by API key.
 	APIKeys []string
+	// IAM, if set, verifies SigV4 signatures: build it with
+	// sigv4.NewVerifier for Service "appsync", the region clients sign
+	// for, and the credentials that may sign (a signature for another
+	// service or region is refused). A request signs its credentials as
+	// AppSync's do: POST /event over its actual body; the realtime
+	// handshake and messages carry the headers of a signed POST
+	// https://<host>/event whose body is {} to connect, {"channel":…} to
+	// subscribe and {"channel":…,"events":[…]} to publish, with channel
+	// and events exactly as in the message. Any credential IAM knows is
+	// allowed every operation that the auth modes below let AWS_IAM do:
+	// IAM policies are not evaluated. Nil: AWS_IAM is refused everywhere.
+	IAM *sigv4.Verifier
+	// ConnectionAuthModes are the auth modes that may open a WebSocket
+	// connection, as an AWS::AppSync::Api's EventConfig.ConnectionAuthModes
+	// (default: API_KEY and AWS_IAM).
+	ConnectionAuthModes []AuthMode
+	// DefaultPublishAuthModes and DefaultSubscribeAuthModes are the auth
+	// modes that may publish (over HTTP or WebSocket) and subscribe in a
+	// namespace that does not set its own in NamespaceAuthModes, as
+	// EventConfig's DefaultPublishAuthModes and DefaultSubscribeAuthModes
+	// (default: API_KEY and AWS_IAM; but a job namespace publishes with
+	// AWS_IAM only unless DefaultPublishAuthModes is set).
+	DefaultPublishAuthModes   []AuthMode
+	DefaultSubscribeAuthModes []AuthMode
+	// NamespaceAuthModes are, by namespace name, the auth modes of that
+	// namespace, as an AWS::AppSync::ChannelNamespace's PublishAuthModes and
+	// SubscribeAuthModes. The jobs namespace of this project's stack is
+	// {Publish: {AWS_IAM}, Subscribe: {API_KEY, AWS_IAM}}.
+	NamespaceAuthModes map[string]NamespaceAuthModes
 	// JobNamespaces are the namespaces of job channels, /<ns>/<job id>
-	// (default: push.DefaultNamespace). In them only the in-process publisher
-	// (Publish) publishes: HTTP and WebSocket publishes are refused with
-	// UnauthorizedException. A subscription must name one job's channel:
-	// wildcards, and channels of other depths, are refused alike.
+	// (default: push.DefaultNamespace). A subscription must name one job's
+	// channel: wildcards, and channels of other depths, are refused with
+	// UnauthorizedException, as the stack's onSubscribe handler does. By
+	// default only AWS_IAM may publish to them (see
+	// DefaultPublishAuthModes), besides the in-process publisher (Publish).
 	JobNamespaces []string
-	// OpenNamespaces are namespaces with AppSync's own rules: API-key
-	// clients publish to them and subscribe with wildcards. A namespace
-	// that is also in JobNamespaces is a job namespace.
+	// OpenNamespaces are namespaces with AppSync's own rules: clients
+	// publish to them and subscribe with wildcards. A namespace that is
+	// also in JobNamespaces is a job namespace.
 	OpenNamespaces []string
 	// Addr is the host:port clients are given. Requests whose Host header
 	// is neither an IP address, a loopback name nor Addr's host are
@@ -70,10 +99,14 @@ type Server struct {
 	cfg        Config
 	log        *slog.Logger
 	namespaces map[string]bool // the namespaces that exist: true for a job namespace
-	ack        []byte          // the connection_ack message
-	mux        *http.ServeMux
-	broker     broker
-	dropped    atomic.Uint64
+	// connectModes and nsModes are the auth modes that may connect, and
+	// publish and subscribe in each namespace.
+	connectModes []AuthMode
+	nsModes      map[string]NamespaceAuthModes
+	ack          []byte // the connection_ack message
+	mux          *http.ServeMux
+	broker       broker
+	dropped      atomic.Uint64
 
 	mu       sync.Mutex
 	closed   bool
@@ -136,6 +169,7 @@ func New(cfg Config) *Server {
 	for _, ns := range cfg.JobNamespaces {
 		s.namespaces[ns] = true
 	}
+	s.connectModes, s.nsModes = authModes(cfg, s.namespaces)
 	s.mux.HandleFunc("POST /event", s.servePublish)
 	s.mux.HandleFunc("OPTIONS /event", servePreflight)
 	s.mux.HandleFunc("GET /event/realtime", s.serveRealtime)
@@ -180,11 +214,14 @@ func (s *Server) Subscribed(channel string) bool { return s.broker.subscribed(ch
 
 // publishWire publishes the events of an HTTP or WebSocket publish request:
 // a JSON array of strings, each holding one JSON document. Events over the
-// size limit are reported in failed; the others are published. Clients may
-// not publish to a job namespace.
-func (s *Server) publishWire(channel string, rawEvents json.RawMessage) (*publishResult, *apiError) {
-	ch, apiErr := s.clientPublishChannel(channel)
+// size limit are reported in failed; the others are published. mode is how
+// the client was authorised, which the namespace must accept for publishing.
+func (s *Server) publishWire(channel string, mode AuthMode, rawEvents json.RawMessage) (*publishResult, *apiError) {
+	ch, _, apiErr := s.channel(channel, false)
 	if apiErr != nil {
+		return nil, apiErr
+	}
+	if apiErr := s.checkMode(opPublish, push.Namespace(ch), mode); apiErr != nil {
 		return nil, apiErr
 	}
 	var events []json.RawMessage
@@ -221,48 +258,6 @@ func (s *Server) publishWire(channel string, rawEvents json.RawMessage) (*publis
 		s.broker.publish(ch, quoted)
 	}
 	return res, nil
-}
-
-// validKey reports whether key is one of the configured API keys.
-func (s *Server) validKey(key string) bool {
-	ok := false
-	for _, k := range s.cfg.APIKeys {
-		if subtle.ConstantTimeCompare([]byte(k), []byte(key)) == 1 {
-			ok = true
-		}
-	}
-	return ok && key != ""
-}
-
-// validAuthorization checks the optional authorization object of a
-// subscribe or publish message: if it carries an x-api-key, the key must be valid.
-func (s *Server) validAuthorization(raw json.RawMessage) bool {
-	if len(raw) == 0 || string(raw) == "null" {
-		return true
-	}
-	var auth map[string]any
-	if err := json.Unmarshal(raw, &auth); err != nil {
-		return false
-	}
-	key, ok := apiKey(auth)
-	return !ok || s.validKey(key)
-}
-
-// apiKey finds the x-api-key entry of an authorization object, ignoring case.
-// An object that spells it more than once with different values has no
-// valid key (""), whatever the order of its members.
-func apiKey(auth map[string]any) (key string, ok bool) {
-	for k, v := range auth {
-		if !strings.EqualFold(k, "x-api-key") {
-			continue
-		}
-		s, _ := v.(string)
-		if ok && s != key {
-			return "", true
-		}
-		key, ok = s, true
-	}
-	return key, ok
 }
 
 // Stats returns the server's counters.
