@@ -15,9 +15,6 @@ import (
 	"github.com/aws/jsii-runtime-go"
 )
 
-// stackName is the CloudFormation stack's name.
-const stackName = "AsyncJobs"
-
 func main() {
 	defer jsii.Close()
 	if err := run(); err != nil {
@@ -35,7 +32,7 @@ func run() error {
 	if err := cfg.checkAssets(); err != nil {
 		return err
 	}
-	NewJobsStack(app, stackName, &JobsStackProps{
+	NewJobsStack(app, cfg.StackName(), &JobsStackProps{
 		StackProps: awscdk.StackProps{
 			Description: jsii.String("Async jobs REST API with polling and push"),
 			Env:         environment(),
