@@ -3,7 +3,9 @@
 // invoked asynchronously, the error handler as its on-failure destination,
 // an EventBridge bus with an archive as the error handler's, and an AppSync
 // Events API for push. Run it through the CDK CLI pinned in package.json:
-// `npx cdk synth`, `npx cdk deploy`.
+// `npx cdk synth`, `npx cdk deploy`. The stack is AsyncJobs; with
+// `-c stage=NAME` it is AsyncJobs-NAME, and the names that must be unique in
+// an account follow it, so that stages can share an account.
 package main
 
 import (

@@ -1,15 +1,12 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
-	"github.com/aws/jsii-runtime-go"
 )
 
 // scopedNames are the name properties whose values need to be unique only
@@ -50,7 +47,6 @@ func synthStages(t *testing.T, stages ...string) ([]string, []template) {
 		t.Fatal(err)
 	}
 	app := awscdk.NewApp(nil)
-	var names []string
 	var stacks []awscdk.Stack
 	for _, stage := range stages {
 		context := map[string]any{}
@@ -58,24 +54,16 @@ func synthStages(t *testing.T, stages ...string) ([]string, []template) {
 			context[keyStage] = stage
 		}
 		cfg := testConfig(t, dir, context)
-		stacks = append(stacks, NewJobsStack(app, cfg.StackName(), &JobsStackProps{
-			StackProps: awscdk.StackProps{Env: &awscdk.Environment{
-				Account: jsii.String("123456789012"), Region: jsii.String("eu-west-1"),
-			}},
-			Config: cfg,
-		}))
+		stacks = append(stacks, newTestStack(app, cfg.StackName(), cfg))
 	}
+	var names []string
 	var templates []template
 	for _, stack := range stacks {
-		names = append(names, *stack.StackName())
-		raw, err := json.Marshal(assertions.Template_FromStack(stack, nil).ToJSON())
+		tpl, err := decode(stack)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var tpl template
-		if err := json.Unmarshal(raw, &tpl); err != nil {
-			t.Fatal(err)
-		}
+		names = append(names, *stack.StackName())
 		templates = append(templates, tpl)
 	}
 	return names, templates
