@@ -49,8 +49,8 @@ type jobFunctions struct {
 // does too; Delete (the API, when a job cannot be dispatched) uses
 // DeleteItem. Nothing scans, queries or batches.
 var (
-	apiTableActions       = []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"}
-	processorTableActions = []string{"dynamodb:GetItem", "dynamodb:PutItem"} // Update only
+	apiTableActions    = []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"}
+	updateTableActions = []string{"dynamodb:GetItem", "dynamodb:PutItem"} // the processor and the error handler: Update only
 )
 
 // tableKeyActions are what a caller of the table needs of its key: DynamoDB
@@ -127,8 +127,8 @@ func newJobFunctions(stack awscdk.Stack, cfg Config, table awsdynamodb.Table, ev
 	})
 
 	grantTable(table, f.api, apiTableActions)
-	grantTable(table, f.processor, processorTableActions)
-	grantTable(table, f.errorHandler, processorTableActions)
+	grantTable(table, f.processor, updateTableActions)
+	grantTable(table, f.errorHandler, updateTableActions)
 	allowInvoke(f.api, f.processor)
 	// The API publishes too (Pending on submit, Cancelled on cancel), and
 	// subscribes to wait for a job's end (Prefer: wait, ?wait=).
