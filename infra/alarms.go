@@ -15,7 +15,11 @@ import (
 //     which its on-failure destination put on the failure bus (and so in the
 //     archive): Lambda counts such events as AsyncEventsDropped, whether they
 //     reached the destination or not.
-func addAlarms(stack awscdk.Stack, processor, errorHandler awslambda.Function) {
+//   - ProcessorDestinationFailuresAlarm, ErrorHandlerDestinationFailuresAlarm:
+//     Lambda could not deliver a failure record to the function's on-failure
+//     destination (permissions, size, a missing target), so the record is
+//     lost: the job stays Queued or Running until it expires.
+func addAlarms(stack awscdk.Stack, processor, errorHandler awslambda.Function, failureBus string) {
 	perMinute := &awscloudwatch.MetricOptions{
 		Period:    awscdk.Duration_Minutes(jsii.Number(1)),
 		Statistic: awscloudwatch.Stats_SUM(),
@@ -26,8 +30,12 @@ func addAlarms(stack awscdk.Stack, processor, errorHandler awslambda.Function) {
 	}{
 		{"ProcessorErrorsAlarm", "A job attempt failed in the processor",
 			processor.MetricErrors(perMinute)},
-		{"FailuresOnBusAlarm", "A failure record went to the jobs-failures bus: the error handler could not record it; replay it from the archive",
+		{"FailuresOnBusAlarm", "A failure record went to the " + failureBus + " bus: the error handler could not record it; replay it from the archive",
 			errorHandler.Metric(jsii.String("AsyncEventsDropped"), perMinute)},
+		{"ProcessorDestinationFailuresAlarm", "A failure record of the processor could not be delivered to the error handler and is lost: the job is not recorded as Failure",
+			processor.Metric(jsii.String("DestinationDeliveryFailures"), perMinute)},
+		{"ErrorHandlerDestinationFailuresAlarm", "A failure record the error handler could not record could not be delivered to the " + failureBus + " bus either and is lost",
+			errorHandler.Metric(jsii.String("DestinationDeliveryFailures"), perMinute)},
 	} {
 		awscloudwatch.NewAlarm(stack, jsii.String(a.id), &awscloudwatch.AlarmProps{
 			AlarmDescription:   jsii.String(a.description),

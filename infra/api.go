@@ -25,11 +25,14 @@ const accessLogFormat = `{"requestId":"$context.requestId","extendedRequestId":"
 	`"integrationLatency":"$context.integration.latency","integrationStatus":"$context.integration.status",` +
 	`"errorType":"$context.error.responseType","error":$context.error.messageString}`
 
-// jobRoutes are the API's routes: method and path in an execute-api ARN.
-var jobRoutes = []struct{ method, path string }{
+// apiRoutes are the API's routes, all signed (AWS_IAM): method and path in an
+// execute-api ARN. /healthz and /openapi.json are the function's too.
+var apiRoutes = []struct{ method, path string }{
 	{"POST", "/jobs"},
 	{"GET", "/jobs/*"},
 	{"DELETE", "/jobs/*"},
+	{"GET", "/healthz"},
+	{"GET", "/openapi.json"},
 }
 
 // restAPI is the public face of the jobs service in AWS.
@@ -39,7 +42,8 @@ type restAPI struct {
 }
 
 // newRestAPI creates the regional REST API in front of the API function:
-// every method requires SigV4 (AWS_IAM), POST /jobs bodies are checked
+// every method requires SigV4 (AWS_IAM), /healthz and /openapi.json
+// included (API Gateway has no unsigned door), POST /jobs bodies are checked
 // against the submit model, requests are access-logged as JSON, and the
 // stage is throttled. API Gateway's own errors are problem+json like the
 // function's.
@@ -51,7 +55,7 @@ func newRestAPI(stack awscdk.Stack, cfg Config, handler awslambda.IFunction) res
 	iamOnly := &awsapigateway.MethodOptions{AuthorizationType: awsapigateway.AuthorizationType_IAM}
 	api := awsapigateway.NewRestApi(stack, jsii.String("JobsApi"), &awsapigateway.RestApiProps{
 		RestApiName:          jsii.String(*stack.StackName() + "-jobs"),
-		Description:          jsii.String("Async jobs: POST /jobs, GET /jobs/{id}, DELETE /jobs/{id} (SigV4, service execute-api)"),
+		Description:          jsii.String("Async jobs: POST /jobs, GET /jobs/{id}, DELETE /jobs/{id}, GET /healthz, GET /openapi.json (SigV4, service execute-api)"),
 		EndpointTypes:        &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL},
 		DefaultMethodOptions: iamOnly,
 		// Access logging needs the account's API Gateway CloudWatch role;
@@ -72,6 +76,9 @@ func newRestAPI(stack awscdk.Stack, cfg Config, handler awslambda.IFunction) res
 	validator := api.AddRequestValidator(jsii.String("SubmitBodyValidator"), &awsapigateway.RequestValidatorOptions{
 		RequestValidatorName: jsii.String("submit-body"),
 		ValidateRequestBody:  jsii.Bool(true),
+		// POST /jobs declares no required parameters: nothing more to refuse,
+		// but the validator checks them all.
+		ValidateRequestParameters: jsii.Bool(true),
 	})
 	submitModel := api.AddModel(jsii.String("SubmitJobRequestModel"), &awsapigateway.ModelOptions{
 		ModelName:   jsii.String("SubmitJobRequest"),
@@ -93,9 +100,14 @@ func newRestAPI(stack awscdk.Stack, cfg Config, handler awslambda.IFunction) res
 	job := jobs.AddResource(jsii.String("{id}"), nil)
 	job.AddMethod(jsii.String("GET"), integration, iamOnly)
 	job.AddMethod(jsii.String("DELETE"), integration, iamOnly)
+	for _, path := range []string{"healthz", "openapi.json"} {
+		api.Root().AddResource(jsii.String(path), nil).AddMethod(jsii.String("GET"), integration, iamOnly)
+	}
 
 	addProblemResponses(api)
-	return restAPI{api: api, invokeRole: newInvokeRole(stack, api)}
+	invokeRole := newInvokeRole(stack, api)
+	suppressAPIRules(api, invokeRole)
+	return restAPI{api: api, invokeRole: invokeRole}
 }
 
 // submitSchema accepts the two bodies POST /jobs takes (JSON Schema draft 4,
@@ -176,8 +188,8 @@ func addProblemResponses(api awsapigateway.RestApi) {
 	}
 }
 
-// newInvokeRole creates JobsAPIInvokeRole, which may call the job routes of
-// this API's stage and nothing else. Only IAM users of the account may assume
+// newInvokeRole creates JobsAPIInvokeRole, which may call the routes of this
+// API's stage and nothing else. Only IAM users of the account may assume
 // it, each with their own user name as the session name (${aws:username}
 // exists for IAM users only), so its session ARN names one IAM user and the
 // API function can take it as the owner of the caller's jobs.
@@ -189,16 +201,16 @@ func newInvokeRole(stack awscdk.Stack, api awsapigateway.RestApi) awsiam.Role {
 				"sts:RoleSessionName": "${aws:username}",
 			},
 		}),
-		Description: jsii.String("Calls the jobs API: POST /jobs, GET /jobs/*, DELETE /jobs/*; " +
+		Description: jsii.String("Calls the jobs API: POST /jobs, GET /jobs/*, DELETE /jobs/*, GET /healthz, GET /openapi.json; " +
 			"IAM users assume it with their user name as the session name"),
 	})
-	routes := make([]*string, 0, len(jobRoutes))
-	for _, r := range jobRoutes {
-		routes = append(routes, api.ArnForExecuteApi(jsii.String(r.method), jsii.String(r.path), api.DeploymentStage().StageName()))
+	arns := make([]*string, 0, len(apiRoutes))
+	for _, r := range apiRoutes {
+		arns = append(arns, api.ArnForExecuteApi(jsii.String(r.method), jsii.String(r.path), api.DeploymentStage().StageName()))
 	}
 	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:   jsii.Strings("execute-api:Invoke"),
-		Resources: &routes,
+		Resources: &arns,
 	}))
 	return role
 }

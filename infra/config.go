@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"time"
@@ -25,6 +26,7 @@ const (
 	keyThrottleBurst      = "apiThrottleBurst"
 	keyJobRetention       = "jobRetention"
 	keyEventsAPIKeyDays   = "eventsApiKeyDays"
+	keyStage              = "stage"
 	defaultAssetsDir      = "../bin/lambda"
 	defaultLogRetention   = 30
 	defaultThrottleRate   = 50
@@ -32,6 +34,14 @@ const (
 	defaultJobRetention   = 168 * time.Hour
 	defaultAPIKeyLifetime = 365
 )
+
+// defaultStackName is the stack of the default stage (no stage context):
+// `make deploy` deploys it.
+const defaultStackName = "AsyncJobs"
+
+// stagePattern is what a stage may be: it ends the stack's name and, through
+// it, the names of the resources that need one unique in the account.
+var stagePattern = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,30}[A-Za-z0-9])?$`)
 
 // The functions built by the root Makefile's `make lambdas`: each is a
 // directory under the assets directory holding a `bootstrap` executable.
@@ -57,6 +67,9 @@ var logRetentions = map[int]awslogs.RetentionDays{
 // Config is what the stack is built from: the context values, checked, with
 // their defaults filled in.
 type Config struct {
+	// Stage names a deployment: stack AsyncJobs-<stage>, so that several can
+	// live in one account; empty is the default stack, AsyncJobs.
+	Stage string
 	// AssetsDir holds api/, processor/ and errorhandler/, each with a bootstrap.
 	AssetsDir string
 	// LogRetention applies to the functions' logs and the API's access log.
@@ -98,6 +111,13 @@ func configFrom(lookup func(key *string) any, now time.Time) (Config, error) {
 	}
 
 	read(keyAssetsDir, func(s string) error { c.AssetsDir = s; return nil })
+	read(keyStage, func(s string) error {
+		if !stagePattern.MatchString(s) {
+			return errors.New("want 1 to 32 letters, digits and inner hyphens, such as dev")
+		}
+		c.Stage = s
+		return nil
+	})
 	logDays := defaultLogRetention
 	read(keyLogRetentionDays, intIn(&logDays, 0, math.MaxInt))
 	read(keyProcessorRetries, intIn(&c.ProcessorRetries, 0, 2))
@@ -146,6 +166,15 @@ func intIn(dst *int, lo, hi int) func(string) error {
 		*dst = n
 		return nil
 	}
+}
+
+// StackName is the CloudFormation stack's name: AsyncJobs, or
+// AsyncJobs-<stage> for a named stage.
+func (c Config) StackName() string {
+	if c.Stage == "" {
+		return defaultStackName
+	}
+	return defaultStackName + "-" + c.Stage
 }
 
 // assetPath is the directory of one function's bootstrap.

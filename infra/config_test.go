@@ -40,7 +40,7 @@ func TestConfigFromContext(t *testing.T) {
 	cfg, err := configFrom(lookupIn(map[string]any{
 		keyAssetsDir: "/tmp/x", keyLogRetentionDays: float64(7), keyProcessorRetries: "2",
 		keyArchiveRetention: "90", keyThrottleRate: "12.5", keyThrottleBurst: float64(20),
-		keyJobRetention: "24h", keyEventsAPIKeyDays: "30",
+		keyJobRetention: "24h", keyEventsAPIKeyDays: "30", keyStage: "dev-2",
 	}), testNow)
 	if err != nil {
 		t.Fatal(err)
@@ -48,10 +48,28 @@ func TestConfigFromContext(t *testing.T) {
 	want := Config{
 		AssetsDir: "/tmp/x", LogRetention: awslogs.RetentionDays_ONE_WEEK, ProcessorRetries: 2,
 		ArchiveRetentionDays: 90, ThrottleRate: 12.5, ThrottleBurst: 20, JobRetention: 24 * time.Hour,
-		EventsAPIKeyExpires: time.Date(2026, 12, 20, 0, 0, 0, 0, time.UTC),
+		EventsAPIKeyExpires: time.Date(2026, 12, 20, 0, 0, 0, 0, time.UTC), Stage: "dev-2",
 	}
 	if cfg != want {
 		t.Errorf("config\n%+v\nwant\n%+v", cfg, want)
+	}
+	if cfg.StackName() != "AsyncJobs-dev-2" {
+		t.Errorf("stack name %q, want AsyncJobs-dev-2", cfg.StackName())
+	}
+}
+
+func TestDefaultStackKeepsItsName(t *testing.T) {
+	t.Parallel()
+	cfg, err := configFrom(lookupIn(nil), testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.StackName() != "AsyncJobs" || failureBusName(cfg.StackName()) != "jobs-failures" {
+		t.Errorf("default stack %q with bus %q, want AsyncJobs with jobs-failures (what make deploy deployed before stages)",
+			cfg.StackName(), failureBusName(cfg.StackName()))
+	}
+	if got := failureBusName("AsyncJobs-dev"); got != "AsyncJobs-dev-failures" {
+		t.Errorf("bus of AsyncJobs-dev: %q, want AsyncJobs-dev-failures", got)
 	}
 }
 
@@ -61,10 +79,19 @@ func TestConfigRefusesBadValues(t *testing.T) {
 		keyProcessorRetries: "3", keyLogRetentionDays: "31", keyArchiveRetention: "-1",
 		keyThrottleRate: "0", keyThrottleBurst: "x", keyJobRetention: "10m", keyEventsAPIKeyDays: "400",
 	} {
-		_, err := configFrom(lookupIn(map[string]any{key: value}), testNow)
-		if err == nil || !strings.Contains(err.Error(), key) {
-			t.Errorf("%s=%v: error %v, want one naming the key", key, value, err)
-		}
+		refusedIn(t, key, value)
+	}
+	for _, stage := range []string{"", "-dev", "dev-", "dev_1", "dev.1", "a b", strings.Repeat("a", 33)} {
+		refusedIn(t, keyStage, stage)
+	}
+}
+
+// refusedIn checks that configFrom refuses value for key, naming the key.
+func refusedIn(t *testing.T, key string, value any) {
+	t.Helper()
+	_, err := configFrom(lookupIn(map[string]any{key: value}), testNow)
+	if err == nil || !strings.Contains(err.Error(), key) {
+		t.Errorf("%s=%q: error %v, want one naming the key", key, value, err)
 	}
 }
 

@@ -15,9 +15,19 @@ const (
 	failureDetailType = "Lambda Function Invocation Result - Failure"
 )
 
+// legacyFailureBusName is the failure bus of the default stack, named before
+// stages existed; renaming it would replace the bus and its archive, and
+// with them the archived failure records.
+const legacyFailureBusName = "jobs-failures"
+
 // failureBusName names the bus that receives what the error handler could
-// not record.
-const failureBusName = "jobs-failures"
+// not record: <stack>-failures, jobs-failures for the default stack.
+func failureBusName(stackName string) string {
+	if stackName == defaultStackName {
+		return legacyFailureBusName
+	}
+	return stackName + "-failures"
+}
 
 // failureBus is the last stop of a failed job: the bus the error handler's
 // on-failure destination sends to, and the archive that keeps those events
@@ -31,7 +41,7 @@ type failureBus struct {
 // forever unless the archive retention is set).
 func newFailureBus(stack awscdk.Stack, cfg Config) failureBus {
 	bus := awsevents.NewEventBus(stack, jsii.String("FailureBus"), &awsevents.EventBusProps{
-		EventBusName: jsii.String(failureBusName),
+		EventBusName: jsii.String(failureBusName(*stack.StackName())),
 		Description:  jsii.String("Failure records of jobs the error handler could not record; archived for replay"),
 	})
 	var retention awscdk.Duration // nil: indefinite

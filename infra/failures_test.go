@@ -7,8 +7,8 @@ import (
 func TestFailureBusArchivesFailureRecords(t *testing.T) {
 	tpl := setup(t)
 	busID, bus := tpl.one(t, "AWS::Events::EventBus", "FailureBus")
-	if bus.Properties["Name"] != failureBusName {
-		t.Errorf("bus name %v, want %s", bus.Properties["Name"], failureBusName)
+	if bus.Properties["Name"] != "TestJobs-failures" {
+		t.Errorf("bus name %v, want TestJobs-failures (the stack's name)", bus.Properties["Name"])
 	}
 	_, archive := tpl.one(t, "AWS::Events::Archive", "FailureBusFailureArchive")
 	p := archive.Properties

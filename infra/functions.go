@@ -8,9 +8,11 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdadestinations"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
 
@@ -22,6 +24,13 @@ const maxEventAgeHours = 6
 // noReservation is the value of the reserved-concurrency parameter that
 // leaves the processor in the account's unreserved pool.
 const noReservation = "-1"
+
+// reservationPattern is what the reserved-concurrency parameter accepts: -1
+// or a whole number from 1. Never 0: Lambda sends every async event of a
+// function with no concurrency straight to its on-failure destination,
+// without retries, and the error handler would record each queued job as
+// Failure.
+const reservationPattern = `^(-1|[1-9][0-9]{0,5})$`
 
 // invokeRoleEnv tells the API function the ARN of the stack's invoke role,
 // whose session names are the IAM users' names.
@@ -35,8 +44,23 @@ type jobFunctions struct {
 	errorHandler awslambda.Function // records failures from destination records
 }
 
+// The DynamoDB calls each function makes through jobs/dynamostore: Get and
+// Update read with GetItem and write with a conditional PutItem; Create
+// does too; Delete (the API, when a job cannot be dispatched) uses
+// DeleteItem. Nothing scans, queries or batches.
+var (
+	apiTableActions    = []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"}
+	updateTableActions = []string{"dynamodb:GetItem", "dynamodb:PutItem"} // the processor and the error handler: Update only
+)
+
+// tableKeyActions are what a caller of the table needs of its key: DynamoDB
+// decrypts the table key under the caller's permissions, for reads and
+// writes alike; the key's data keys are made when the table is created.
+var tableKeyActions = []string{"kms:Decrypt"}
+
 // newJobFunctions creates the functions, their async invoke configurations
-// (processor → error handler → failure bus) and their grants.
+// (processor → error handler → failure bus) and their grants: each exactly
+// what its code calls.
 func newJobFunctions(stack awscdk.Stack, cfg Config, table awsdynamodb.Table, events eventsAPI, failures awsevents.IEventBus) jobFunctions {
 	shared := map[string]*string{
 		"JOBS_TABLE_NAME":           table.TableName(),
@@ -72,18 +96,20 @@ func newJobFunctions(stack awscdk.Stack, cfg Config, table awsdynamodb.Table, ev
 			MaxEventAge:   maxEventAge,
 			// The whole invocation record, not only the response, so the
 			// error handler knows the job, the condition and the error.
-			OnFailure: awslambdadestinations.NewLambdaDestination(f.errorHandler, &awslambdadestinations.LambdaDestinationOptions{
-				ResponseOnly: jsii.Bool(false),
-			}),
+			OnFailure: &functionDestination{target: f.errorHandler},
 		},
 	})
 
 	// The template validator evaluates the Fn::If with the parameter's
-	// default in both branches; with -1 the condition leaves the property out.
-	awscdk.Validations_Of(f.processor).Acknowledge(&awscdk.Acknowledgment{
-		Id:     jsii.String("CloudFormation-Validate::F3034"),
-		Reason: jsii.String("-1 (no reservation) never reaches ReservedConcurrentExecutions: Fn::If turns it into AWS::NoValue"),
-	})
+	// default in both branches; with -1 the condition leaves the property
+	// out. Any other value is a whole number (the parameter's pattern), which
+	// CloudFormation hands over as a string, as it does every parameter.
+	for _, check := range []string{"F3034", "W9003"} { // below the minimum; a string
+		awscdk.Validations_Of(f.processor).Acknowledge(&awscdk.Acknowledgment{
+			Id:     jsii.String("CloudFormation-Validate::" + check),
+			Reason: jsii.String("-1 (no reservation) never reaches ReservedConcurrentExecutions: Fn::If turns it into AWS::NoValue"),
+		})
+	}
 
 	apiEnv := map[string]*string{
 		"JOBS_PROCESSOR_FUNCTION_NAME":  f.processor.FunctionName(),
@@ -100,10 +126,10 @@ func newJobFunctions(stack awscdk.Stack, cfg Config, table awsdynamodb.Table, ev
 		env:     apiEnv,
 	})
 
-	for _, fn := range []awslambda.Function{f.api, f.processor, f.errorHandler} {
-		table.GrantReadWriteData(fn)
-	}
-	f.processor.GrantInvoke(f.api)
+	grantTable(table, f.api, apiTableActions)
+	grantTable(table, f.processor, updateTableActions)
+	grantTable(table, f.errorHandler, updateTableActions)
+	allowInvoke(f.api, f.processor)
 	// The API publishes too (Pending on submit, Cancelled on cancel), and
 	// subscribes to wait for a job's end (Prefer: wait, ?wait=).
 	for _, fn := range []awslambda.Function{f.api, f.processor, f.errorHandler} {
@@ -111,6 +137,35 @@ func newJobFunctions(stack awscdk.Stack, cfg Config, table awsdynamodb.Table, ev
 	}
 	events.grantSubscribe(f.api)
 	return f
+}
+
+// grantTable lets fn call actions on the table and decrypt with its key.
+func grantTable(table awsdynamodb.Table, fn awslambda.Function, actions []string) {
+	table.Grant(fn, *jsii.Strings(actions...)...)
+	table.EncryptionKey().Grant(fn, *jsii.Strings(tableKeyActions...)...)
+}
+
+// allowInvoke lets fn invoke target's unqualified ARN, the only one the
+// stack uses; CDK's GrantInvoke would add every version and alias (ARN:*).
+func allowInvoke(fn, target awslambda.IFunction) {
+	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("lambda:InvokeFunction"),
+		Resources: jsii.Strings(*target.FunctionArn()),
+	}))
+}
+
+// functionDestination is an on-failure destination that sends the whole
+// invocation record (not only the response, so the error handler knows the
+// job, the condition and the error) to a function, which the sender may
+// invoke through allowInvoke.
+type functionDestination struct {
+	target awslambda.IFunction
+}
+
+// Bind implements awslambda.IDestination.
+func (d *functionDestination) Bind(_ constructs.Construct, fn awslambda.IFunction, _ *awslambda.DestinationOptions) *awslambda.DestinationConfig {
+	allowInvoke(fn, d.target)
+	return &awslambda.DestinationConfig{Destination: d.target.FunctionArn()}
 }
 
 // shortDuration writes d as time.ParseDuration reads it, without zero
@@ -131,16 +186,22 @@ func shortDuration(d time.Duration) string {
 // concurrency: the parameter, or nothing (AWS::NoValue) when it is -1.
 func processorConcurrencyParameter(stack awscdk.Stack) *float64 {
 	reserved := awscdk.NewCfnParameter(stack, jsii.String("ProcessorReservedConcurrency"), &awscdk.CfnParameterProps{
-		Type:     jsii.String("Number"),
-		Default:  jsii.Number(-1),
-		MinValue: jsii.Number(-1),
+		// A String, for the pattern: Ref gives a Number parameter as a string all the same.
+		Type:           jsii.String("String"),
+		Default:        jsii.String(noReservation),
+		AllowedPattern: jsii.String(reservationPattern),
+		ConstraintDescription: jsii.String("-1 or a whole number from 1; not 0, which would make Lambda send every queued job " +
+			"to the error handler without running it"),
 		Description: jsii.String("Concurrent executions reserved for the job processor: -1 leaves it in the account's " +
-			"unreserved pool; 0 pauses processing (events wait, up to 6 h); N caps how many jobs run at once."),
+			"unreserved pool; N (1 or more) caps how many jobs run at once, the others waiting in Lambda's queue (up to 6 h, " +
+			"then they fail). 0 is refused: Lambda sends every event of a function with no concurrency to its on-failure " +
+			"destination without retries, so each queued job would be recorded as Failure. There is no pause: to stop work, " +
+			"stop submitting and let the queued jobs finish."),
 	})
 	reservationSet := awscdk.NewCfnCondition(stack, jsii.String("ProcessorConcurrencyReserved"), &awscdk.CfnConditionProps{
 		Expression: awscdk.Fn_ConditionNot(awscdk.Fn_ConditionEquals(reserved.ValueAsString(), jsii.String(noReservation))),
 	})
-	return awscdk.Token_AsNumber(awscdk.Fn_ConditionIf(reservationSet.LogicalId(), reserved.ValueAsNumber(), awscdk.Aws_NO_VALUE()))
+	return awscdk.Token_AsNumber(awscdk.Fn_ConditionIf(reservationSet.LogicalId(), reserved.ValueAsString(), awscdk.Aws_NO_VALUE()))
 }
 
 // goFunction describes one of the Go functions.
@@ -155,13 +216,21 @@ type goFunction struct {
 }
 
 // newGoFunction creates an arm64 provided.al2023 function running the
-// asset's bootstrap, logging to its own log group.
+// asset's bootstrap, logging to its own log group. Its role may write to
+// that log group only (not AWSLambdaBasicExecutionRole's logs:* on every
+// log group); the other grants are added by the caller.
 func newGoFunction(stack awscdk.Stack, name string, cfg Config, g goFunction) awslambda.Function {
 	logs := awslogs.NewLogGroup(stack, jsii.String(name+"Logs"), &awslogs.LogGroupProps{
 		Retention:     cfg.LogRetention,
 		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 	})
+	role := awsiam.NewRole(stack, jsii.String(name+"Role"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+		Description: jsii.String("Runs the " + name + " function"),
+	})
+	logs.GrantWrite(role)
 	return awslambda.NewFunction(stack, jsii.String(name+"Function"), &awslambda.FunctionProps{
+		Role:                         role,
 		Description:                  jsii.String(g.description),
 		Runtime:                      awslambda.Runtime_PROVIDED_AL2023(),
 		Architecture:                 awslambda.Architecture_ARM_64(),

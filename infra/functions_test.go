@@ -2,7 +2,10 @@ package main
 
 import (
 	"maps"
+	"regexp"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -67,12 +70,51 @@ func TestFunctionSettings(t *testing.T) {
 	}
 }
 
+// accepts says whether CloudFormation takes value for the parameter: its
+// AllowedPattern, AllowedValues, MinValue and MaxValue.
+func accepts(param map[string]any, value string) bool {
+	if pattern, ok := param["AllowedPattern"].(string); ok && !regexp.MustCompile(pattern).MatchString(value) {
+		return false
+	}
+	if allowed, ok := param["AllowedValues"].([]any); ok && !slices.Contains(allowed, any(value)) {
+		return false
+	}
+	if param["Type"] == "Number" {
+		n, err := strconv.ParseFloat(value, 64)
+		if err != nil {
+			return false
+		}
+		if lo, ok := param["MinValue"].(float64); ok && n < lo {
+			return false
+		}
+		if hi, ok := param["MaxValue"].(float64); ok && n > hi {
+			return false
+		}
+	}
+	return true
+}
+
 func TestProcessorReservedConcurrencyIsAParameter(t *testing.T) {
 	tpl := setup(t)
 	param, ok := tpl.Parameters["ProcessorReservedConcurrency"]
-	if !ok || param["Type"] != "Number" || param["Default"] != float64(-1) {
-		t.Fatalf("parameter ProcessorReservedConcurrency = %v, want a Number defaulting to -1", param)
+	if !ok || !same(param["Default"], "-1") && !same(param["Default"], -1) {
+		t.Fatalf("parameter ProcessorReservedConcurrency = %v, want one defaulting to -1", param)
 	}
+	// Lambda sends every async event of a function with reserved concurrency
+	// 0 to its on-failure destination without retries: every queued job
+	// would be recorded as Failure. So 0, however written, is refused.
+	for value, want := range map[string]bool{
+		"-1": true, "1": true, "10": true, "1000": true,
+		"0": false, "00": false, "-0": false, "0.0": false, "": false, "-2": false, "1.5": false, "x": false,
+	} {
+		if got := accepts(param, value); got != want {
+			t.Errorf("ProcessorReservedConcurrency=%q accepted: %v, want %v", value, got, want)
+		}
+	}
+	if description, _ := param["Description"].(string); strings.Contains(description, "pauses") || !strings.Contains(description, "0 is refused") {
+		t.Errorf("description %q: want it to say that 0 is refused, not that it pauses", description)
+	}
+
 	want := map[string]any{"Fn::If": []any{"ProcessorConcurrencyReserved", ref("ProcessorReservedConcurrency"), ref("AWS::NoValue")}}
 	processor := tpl.Resources[tpl.functionID(t, "Processor")].Properties
 	if !same(processor["ReservedConcurrentExecutions"], want) {

@@ -60,9 +60,11 @@ func TestNoStatementGrantsEveryResource(t *testing.T) {
 	}
 }
 
-// grants lists, for one role, each action of the services the stack grants
-// on (DynamoDB, KMS, Lambda, AppSync, EventBridge) with the logical ids of
-// the resources it is allowed on.
+// grantedServices are the services whose grants TestFunctionsHaveLeastPrivilege pins.
+var grantedServices = []string{"dynamodb", "kms", "lambda", "appsync", "events", "logs"}
+
+// grants lists, for one role, each action of grantedServices it is allowed,
+// with the resources it is allowed on, rendered (${Id.Arn}, ${Id.Arn}:*).
 func grants(t *testing.T, tpl template, roleID string) map[string][]string {
 	t.Helper()
 	found := map[string][]string{}
@@ -73,11 +75,11 @@ func grants(t *testing.T, tpl template, roleID string) map[string][]string {
 		for _, a := range list(s["Action"]) {
 			action := a.(string)
 			service, _, _ := strings.Cut(action, ":")
-			if !slices.Contains([]string{"dynamodb", "kms", "lambda", "appsync", "events"}, service) {
+			if !slices.Contains(grantedServices, service) {
 				continue
 			}
 			for _, r := range list(s["Resource"]) {
-				found[action] = append(found[action], targets(tpl, r)...)
+				found[action] = append(found[action], render(r))
 			}
 			slices.Sort(found[action])
 			found[action] = slices.Compact(found[action])
@@ -86,68 +88,85 @@ func grants(t *testing.T, tpl template, roleID string) map[string][]string {
 	return found
 }
 
+// roleOf is the logical id of a function's role.
+func roleOf(tpl template, functionID string) string {
+	return tpl.Resources[functionID].Properties["Role"].(map[string]any)["Fn::GetAtt"].([]any)[0].(string)
+}
+
+// TestFunctionsHaveLeastPrivilege pins every action each function's role
+// may take, on exactly which resources. The DynamoDB actions are the calls
+// of jobs/dynamostore that each function's code makes: the API creates
+// (GetItem, PutItem), reads, cancels (Update: GetItem, PutItem) and deletes
+// a job it could not dispatch (DeleteItem); the processor and the error
+// handler only Update.
 func TestFunctionsHaveLeastPrivilege(t *testing.T) {
 	tpl := setup(t)
-	tableID, _ := tpl.one(t, "AWS::DynamoDB::Table", "JobsTable")
-	keyID, _ := tpl.one(t, "AWS::KMS::Key", "JobsTableKey")
-	busID, _ := tpl.one(t, "AWS::Events::EventBus", "FailureBus")
-	eventsAPIID, _ := tpl.one(t, "AWS::AppSync::Api", "JobEventsApi")
-	namespaceID, _ := tpl.one(t, "AWS::AppSync::ChannelNamespace", "JobEventsNamespace")
+	arn := func(typ, prefix, attribute string) string {
+		id, _ := tpl.one(t, typ, prefix)
+		return render(getAtt(id, attribute))
+	}
+	table := []string{arn("AWS::DynamoDB::Table", "JobsTable", "Arn")}
+	key := []string{arn("AWS::KMS::Key", "JobsTableKey", "Arn")}
+	bus := []string{arn("AWS::Events::EventBus", "FailureBus", "Arn")}
+	eventsAPI := []string{arn("AWS::AppSync::Api", "JobEventsApi", "ApiArn")}
+	namespace := []string{arn("AWS::AppSync::ChannelNamespace", "JobEventsNamespace", "ChannelNamespaceArn")}
 	apiFn, processor, errorHandler := tpl.functionID(t, "Api"), tpl.functionID(t, "Processor"), tpl.functionID(t, "ErrorHandler")
+	logsOf := func(name string) []string { return []string{arn("AWS::Logs::LogGroup", name+"Logs", "Arn")} }
 
 	for _, tc := range []struct {
 		function string
-		want     map[string][]string // besides the table's read/write grants
+		want     map[string][]string
 	}{
 		{apiFn, map[string][]string{
-			"lambda:InvokeFunction":  {processor},
-			"appsync:EventPublish":   {namespaceID},
-			"appsync:EventConnect":   {eventsAPIID},
-			"appsync:EventSubscribe": {namespaceID},
+			"dynamodb:GetItem": table, "dynamodb:PutItem": table, "dynamodb:DeleteItem": table,
+			"kms:Decrypt":            key,
+			"logs:CreateLogStream":   logsOf("Api"),
+			"logs:PutLogEvents":      logsOf("Api"),
+			"lambda:InvokeFunction":  {render(getAtt(processor, "Arn"))}, // not its versions (Arn:*)
+			"appsync:EventPublish":   namespace,
+			"appsync:EventConnect":   eventsAPI,
+			"appsync:EventSubscribe": namespace,
 		}},
 		{processor, map[string][]string{
-			"lambda:InvokeFunction": {errorHandler},
-			"appsync:EventPublish":  {namespaceID},
+			"dynamodb:GetItem": table, "dynamodb:PutItem": table,
+			"kms:Decrypt":           key,
+			"logs:CreateLogStream":  logsOf("Processor"),
+			"logs:PutLogEvents":     logsOf("Processor"),
+			"lambda:InvokeFunction": {render(getAtt(errorHandler, "Arn"))},
+			"appsync:EventPublish":  namespace,
 		}},
 		{errorHandler, map[string][]string{
-			"events:PutEvents":     {busID},
-			"appsync:EventPublish": {namespaceID},
+			"dynamodb:GetItem": table, "dynamodb:PutItem": table,
+			"kms:Decrypt":          key,
+			"logs:CreateLogStream": logsOf("ErrorHandler"),
+			"logs:PutLogEvents":    logsOf("ErrorHandler"),
+			"events:PutEvents":     bus,
+			"appsync:EventPublish": namespace,
 		}},
 	} {
-		roleARN := tpl.Resources[tc.function].Properties["Role"].(map[string]any)["Fn::GetAtt"].([]any)[0].(string)
-		got := grants(t, tpl, roleARN)
-		for _, action := range []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"} {
-			if _, ok := got[action]; !ok {
-				t.Errorf("%s: no %s on the table", tc.function, action)
+		got := grants(t, tpl, roleOf(tpl, tc.function))
+		for _, action := range slices.Sorted(maps.Keys(got)) {
+			if want, ok := tc.want[action]; !ok {
+				t.Errorf("%s: allowed %s on %v, which it never calls", tc.function, action, got[action])
+			} else if !slices.Equal(got[action], want) {
+				t.Errorf("%s: %s on %v, want %v", tc.function, action, got[action], want)
 			}
 		}
-		for action, on := range got {
-			switch {
-			case strings.HasPrefix(action, "dynamodb:"):
-				if !slices.Equal(on, []string{tableID}) {
-					t.Errorf("%s: %s on %v, want the jobs table only", tc.function, action, on)
-				}
-			case strings.HasPrefix(action, "kms:"):
-				if !slices.Equal(on, []string{keyID}) {
-					t.Errorf("%s: %s on %v, want the table's key only", tc.function, action, on)
-				}
-			default:
-				if !slices.Equal(on, tc.want[action]) {
-					t.Errorf("%s: %s on %v, want %v", tc.function, action, on, tc.want[action])
-				}
-			}
-		}
-		for action := range maps.Keys(tc.want) {
+		for _, action := range slices.Sorted(maps.Keys(tc.want)) {
 			if _, ok := got[action]; !ok {
 				t.Errorf("%s: missing %s", tc.function, action)
 			}
+		}
+		role := tpl.Resources[roleOf(tpl, tc.function)]
+		if managed := role.Properties["ManagedPolicyArns"]; managed != nil {
+			t.Errorf("%s: managed policies %v (AWSLambdaBasicExecutionRole writes to every log group)", tc.function, managed)
 		}
 	}
 
 	// No other role may touch the table, the functions or the events API.
 	functionRoles := map[string]bool{}
 	for _, fn := range []string{apiFn, processor, errorHandler} {
-		functionRoles[tpl.Resources[fn].Properties["Role"].(map[string]any)["Fn::GetAtt"].([]any)[0].(string)] = true
+		functionRoles[roleOf(tpl, fn)] = true
 	}
 	for roleID := range tpl.ofType("AWS::IAM::Role") {
 		if functionRoles[roleID] {
@@ -211,7 +230,7 @@ func TestOnlyTheFunctionsMayPublishJobEvents(t *testing.T) {
 	}
 	var functionRoles []string
 	for _, fn := range []string{"Api", "Processor", "ErrorHandler"} {
-		functionRoles = append(functionRoles, tpl.Resources[tpl.functionID(t, fn)].Properties["Role"].(map[string]any)["Fn::GetAtt"].([]any)[0].(string))
+		functionRoles = append(functionRoles, roleOf(tpl, tpl.functionID(t, fn)))
 	}
 	slices.Sort(publishers)
 	slices.Sort(functionRoles)

@@ -3,7 +3,9 @@
 // invoked asynchronously, the error handler as its on-failure destination,
 // an EventBridge bus with an archive as the error handler's, and an AppSync
 // Events API for push. Run it through the CDK CLI pinned in package.json:
-// `npx cdk synth`, `npx cdk deploy`.
+// `npx cdk synth`, `npx cdk deploy`. The stack is AsyncJobs; with
+// `-c stage=NAME` it is AsyncJobs-NAME, and the names that must be unique in
+// an account follow it, so that stages can share an account.
 package main
 
 import (
@@ -14,9 +16,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 )
-
-// stackName is the CloudFormation stack's name.
-const stackName = "AsyncJobs"
 
 func main() {
 	defer jsii.Close()
@@ -35,7 +34,7 @@ func run() error {
 	if err := cfg.checkAssets(); err != nil {
 		return err
 	}
-	NewJobsStack(app, stackName, &JobsStackProps{
+	NewJobsStack(app, cfg.StackName(), &JobsStackProps{
 		StackProps: awscdk.StackProps{
 			Description: jsii.String("Async jobs REST API with polling and push"),
 			Env:         environment(),

@@ -10,7 +10,7 @@ import (
 func addOutputs(stack awscdk.Stack, api restAPI, events eventsAPI, table *string, failures failureBus) {
 	for _, o := range []struct{ id, value, description string }{
 		{"ApiUrl", *api.api.Url(), "The jobs API's base URL (stage included): POST {ApiUrl}jobs"},
-		{"InvokeRoleArn", *api.invokeRole.RoleArn(), "Role IAM users assume to call the job routes, with their user name as the session name (then SigV4, service execute-api)"},
+		{"InvokeRoleArn", *api.invokeRole.RoleArn(), "Role IAM users assume to call the API, with their user name as the session name (then SigV4, service execute-api)"},
 		{"EventsHttpEndpoint", *events.httpEndpoint(), "AppSync Events HTTP endpoint (Amplify's endpoint; publish)"},
 		{"EventsRealtimeEndpoint", *events.realtimeEndpoint(), "AppSync Events WebSocket endpoint; subscribe to /" + eventsNamespace + "/<jobId>"},
 		{"EventsApiId", *events.api.AttrApiId(), "AppSync Events API id (aws appsync list-api-keys --api-id ...)"},

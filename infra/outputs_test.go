@@ -53,6 +53,9 @@ func TestAlarms(t *testing.T) {
 	want := []string{
 		tpl.functionID(t, "ErrorHandler") + " AsyncEventsDropped", // what reaches the failure bus
 		tpl.functionID(t, "Processor") + " Errors",
+		// A failure record Lambda could not deliver is lost.
+		tpl.functionID(t, "Processor") + " DestinationDeliveryFailures",
+		tpl.functionID(t, "ErrorHandler") + " DestinationDeliveryFailures",
 	}
 	slices.Sort(want)
 	if !slices.Equal(watched, want) {

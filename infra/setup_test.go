@@ -69,22 +69,30 @@ func testConfig(t *testing.T, dir string, context map[string]any) Config {
 	return cfg
 }
 
-// synth builds the stack from cfg with assertions.Template_FromStack and
-// decodes the template.
-func synth(cfg Config) (template, error) {
-	app := awscdk.NewApp(nil)
-	stack := NewJobsStack(app, "TestJobs", &JobsStackProps{
+// newTestStack adds the stack built from cfg to app, in a fixed account and region.
+func newTestStack(app awscdk.App, id string, cfg Config) awscdk.Stack {
+	return NewJobsStack(app, id, &JobsStackProps{
 		StackProps: awscdk.StackProps{Env: &awscdk.Environment{
 			Account: jsii.String("123456789012"), Region: jsii.String("eu-west-1"),
 		}},
 		Config: cfg,
 	})
+}
+
+// decode synthesizes stack with assertions.Template_FromStack and decodes
+// its template.
+func decode(stack awscdk.Stack) (template, error) {
 	raw, err := json.Marshal(assertions.Template_FromStack(stack, nil).ToJSON())
 	if err != nil {
 		return template{}, err
 	}
 	var tpl template
 	return tpl, json.Unmarshal(raw, &tpl)
+}
+
+// synth builds the stack from cfg alone in an app and decodes its template.
+func synth(cfg Config) (template, error) {
+	return decode(newTestStack(awscdk.NewApp(nil), "TestJobs", cfg))
 }
 
 var defaultTemplate struct {

@@ -27,7 +27,7 @@ func NewJobsStack(scope constructs.Construct, id string, props *JobsStackProps) 
 	api := newRestAPI(stack, cfg, functions.api)
 	// Sessions of the invoke role are owners of their own (see newInvokeRole).
 	functions.api.AddEnvironment(jsii.String(invokeRoleEnv), api.invokeRole.RoleArn(), nil)
-	addAlarms(stack, functions.processor, functions.errorHandler)
+	addAlarms(stack, functions.processor, functions.errorHandler, failureBusName(*stack.StackName()))
 	addOutputs(stack, api, events, table.TableName(), failures)
 	return stack
 }
