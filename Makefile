@@ -50,9 +50,10 @@ infra-test: lambdas infra/node_modules/.package-lock.json
 	cd infra && $(GO) vet ./... && $(CDK_ENV) $(GO) test -count=1 ./...
 	cd infra && $(CDK_ENV) npx cdk synth --quiet
 
-## deploy: build the Lambdas and deploy the stack to the AWS account of your credentials
+## deploy: build the Lambdas and deploy the stack to the AWS account of your credentials (STAGE=dev: AsyncJobs-dev)
+STAGE ?=
 deploy: lambdas infra/node_modules/.package-lock.json
-	cd infra && $(CDK_ENV) npx cdk deploy AsyncJobs
+	cd infra && $(CDK_ENV) npx cdk deploy $(if $(STAGE),AsyncJobs-$(STAGE) -c stage=$(STAGE),AsyncJobs)
 
 ## bench: measure jobsd against a bare gin baseline (~2 min; BENCH_ARGS="-stored 1000000" for 1M jobs); writes bench-results.json
 bench:

@@ -53,10 +53,13 @@ var (
 	updateTableActions = []string{"dynamodb:GetItem", "dynamodb:PutItem"} // the processor and the error handler: Update only
 )
 
-// tableKeyActions are what a caller of the table needs of its key: DynamoDB
-// decrypts the table key under the caller's permissions, for reads and
-// writes alike; the key's data keys are made when the table is created.
-var tableKeyActions = []string{"kms:Decrypt"}
+// tableKeyActions are what a caller of the table may do with its key: the
+// named actions of CDK's grantReadWriteData for an encrypted table, without
+// its wildcards (ReEncrypt*, GenerateDataKey*). AWS does not say plainly
+// which of them item calls need (Decrypt at least); a stack whose writes fail
+// on KMS AccessDenied at the first deploy would cost more than two unused
+// actions on one key.
+var tableKeyActions = []string{"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"}
 
 // newJobFunctions creates the functions, their async invoke configurations
 // (processor → error handler → failure bus) and their grants: each exactly

@@ -119,7 +119,7 @@ func TestFunctionsHaveLeastPrivilege(t *testing.T) {
 	}{
 		{apiFn, map[string][]string{
 			"dynamodb:GetItem": table, "dynamodb:PutItem": table, "dynamodb:DeleteItem": table,
-			"kms:Decrypt":            key,
+			"kms:Decrypt": key, "kms:DescribeKey": key, "kms:Encrypt": key, "kms:GenerateDataKey": key,
 			"logs:CreateLogStream":   logsOf("Api"),
 			"logs:PutLogEvents":      logsOf("Api"),
 			"lambda:InvokeFunction":  {render(getAtt(processor, "Arn"))}, // not its versions (Arn:*)
@@ -129,7 +129,7 @@ func TestFunctionsHaveLeastPrivilege(t *testing.T) {
 		}},
 		{processor, map[string][]string{
 			"dynamodb:GetItem": table, "dynamodb:PutItem": table,
-			"kms:Decrypt":           key,
+			"kms:Decrypt": key, "kms:DescribeKey": key, "kms:Encrypt": key, "kms:GenerateDataKey": key,
 			"logs:CreateLogStream":  logsOf("Processor"),
 			"logs:PutLogEvents":     logsOf("Processor"),
 			"lambda:InvokeFunction": {render(getAtt(errorHandler, "Arn"))},
@@ -137,7 +137,7 @@ func TestFunctionsHaveLeastPrivilege(t *testing.T) {
 		}},
 		{errorHandler, map[string][]string{
 			"dynamodb:GetItem": table, "dynamodb:PutItem": table,
-			"kms:Decrypt":          key,
+			"kms:Decrypt": key, "kms:DescribeKey": key, "kms:Encrypt": key, "kms:GenerateDataKey": key,
 			"logs:CreateLogStream": logsOf("ErrorHandler"),
 			"logs:PutLogEvents":    logsOf("ErrorHandler"),
 			"events:PutEvents":     bus,
