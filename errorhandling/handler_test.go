@@ -90,7 +90,7 @@ func TestHandlerRecordsTheFailure(t *testing.T) {
 			t.Parallel()
 			f := setup(t)
 			before := f.running(t, "a")
-			changes, stop := f.hub.Watch("a")
+			changes, stop := f.hub.Watch(t.Context(), "a")
 			defer stop()
 			if err := f.handler.Handle(context.Background(), tt.rec); err != nil {
 				t.Fatalf("Handle: %v", err)
@@ -105,8 +105,8 @@ func TestHandlerRecordsTheFailure(t *testing.T) {
 			if string(got.Parameters) != string(before.Parameters) || got.Seq != before.Seq+1 || !got.FinishedAt.Equal(f.clock.t) {
 				t.Fatalf("parameters %s seq %d finishedAt %s", got.Parameters, got.Seq, got.FinishedAt)
 			}
-			if c := <-changes; c.Status != jobs.StatusFailure {
-				t.Fatalf("notified %s, want Failure", c.Status)
+			if c := <-changes; c.Seq != got.Seq {
+				t.Fatalf("notified seq %d, want the Failure's, %d", c.Seq, got.Seq)
 			}
 		})
 	}

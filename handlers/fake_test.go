@@ -22,6 +22,7 @@ type fakeService struct {
 	submits []jobs.SubmitRequest // every request Submit received
 	owners  []string             // the owner of every Get, Cancel and Wait
 	waits   []time.Duration      // every duration Wait received
+	bys     []time.Time          // every answerBy Wait received
 	calls   int                  // calls of any method
 	err     error                // returned by every method when set
 	waitErr error                // returned by Wait when set
@@ -96,11 +97,12 @@ func (f *fakeService) Cancel(_ context.Context, owner, id string) (jobs.Job, err
 	return j, nil
 }
 
-func (f *fakeService) Wait(_ context.Context, owner, id string, d time.Duration) (jobs.Job, error) {
+func (f *fakeService) Wait(_ context.Context, owner, id string, d time.Duration, answerBy time.Time) (jobs.Job, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.owners = append(f.owners, owner)
 	f.waits = append(f.waits, d)
+	f.bys = append(f.bys, answerBy)
 	if err := cmp.Or(f.begin(), f.waitErr); err != nil {
 		return jobs.Job{}, err
 	}

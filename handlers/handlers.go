@@ -28,7 +28,7 @@ type Service interface {
 	Submit(ctx context.Context, req jobs.SubmitRequest) (job jobs.Job, replayed bool, err error)
 	Get(ctx context.Context, owner, id string) (jobs.Job, error)
 	Cancel(ctx context.Context, owner, id string) (jobs.Job, error)
-	Wait(ctx context.Context, owner, id string, d time.Duration) (jobs.Job, error)
+	Wait(ctx context.Context, owner, id string, d time.Duration, answerBy time.Time) (jobs.Job, error)
 }
 
 var _ Service = (*jobs.Service)(nil)
@@ -39,6 +39,7 @@ type Config struct {
 	Authenticator Authenticator // who calls /jobs; nil: everyone is the same anonymous principal
 	Logger        *slog.Logger  // nil discards the logs
 	MaxBodyBytes  int64         // 0 means DefaultMaxBodyBytes
+	Gateway       Gateway       // nil: Direct, the API at the root
 }
 
 // New returns the gin engine serving the API.
@@ -49,6 +50,9 @@ func New(cfg Config) *gin.Engine {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
+	if cfg.Gateway == nil {
+		cfg.Gateway = Direct{}
+	}
 	if cfg.Authenticator == nil {
 		cfg.Authenticator = Anonymous("")
 	}
@@ -57,11 +61,11 @@ func New(cfg Config) *gin.Engine {
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
 	e.RedirectTrailingSlash = false
-	e.Use(logRequests(cfg.Logger), renderErrors(cfg.Logger), recoverPanics())
+	e.Use(logRequests(cfg.Logger), renderErrors(cfg.Logger, cfg.Gateway), recoverPanics())
 	e.NoRoute(func(c *gin.Context) { _ = c.Error(errorhandling.ErrRouteNotFound) })
 	e.NoMethod(func(c *gin.Context) { _ = c.Error(errorhandling.ErrMethodNotAllowed) })
 
-	h := &jobHandlers{svc: cfg.Service, logger: cfg.Logger, maxBody: cfg.MaxBodyBytes}
+	h := &jobHandlers{svc: cfg.Service, gateway: cfg.Gateway, logger: cfg.Logger, maxBody: cfg.MaxBodyBytes}
 	// The job routes are the API's; health and the document stay open, so
 	// that probes and browsers need no signature.
 	api := e.Group("/jobs", authenticate(cfg.Authenticator, cfg.MaxBodyBytes))
@@ -76,6 +80,7 @@ func New(cfg Config) *gin.Engine {
 // jobHandlers serve the /jobs routes.
 type jobHandlers struct {
 	svc     Service
+	gateway Gateway
 	logger  *slog.Logger
 	maxBody int64
 }

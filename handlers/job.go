@@ -40,7 +40,7 @@ func (h *jobHandlers) get(c *gin.Context) {
 	}
 	var job jobs.Job
 	if wait > 0 {
-		job, err = h.svc.Wait(c.Request.Context(), principal(c), id, wait)
+		job, err = h.svc.Wait(c.Request.Context(), principal(c), id, wait, h.gateway.AnswerBy(c.Request))
 	} else {
 		job, err = h.svc.Get(c.Request.Context(), principal(c), id)
 	}

@@ -45,9 +45,10 @@ func clientIP(r *http.Request) string {
 }
 
 // renderErrors answers with the problem for the last error a handler
-// recorded with c.Error. Server errors are logged with the real error, which
+// recorded with c.Error; its instance is the request's path under the
+// gateway's base path. Server errors are logged with the real error, which
 // the client never sees.
-func renderErrors(logger *slog.Logger) gin.HandlerFunc {
+func renderErrors(logger *slog.Logger, gateway Gateway) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		c.Next()
 		last := c.Errors.Last()
@@ -65,7 +66,7 @@ func renderErrors(logger *slog.Logger) gin.HandlerFunc {
 		if c.Writer.Written() {
 			return
 		}
-		p.Instance = c.Request.URL.Path
+		p.Instance = gateway.BasePath(c.Request) + c.Request.URL.Path
 		if seconds, ok := errorhandling.RetryAfter(last.Err); ok {
 			c.Header("Retry-After", strconv.Itoa(seconds))
 		}

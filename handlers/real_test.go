@@ -82,7 +82,7 @@ type quiet struct{}
 
 func (quiet) Notify(jobs.Job) {}
 
-func (quiet) Watch(string) (<-chan jobs.Job, func()) { return nil, func() {} }
+func (quiet) Watch(context.Context, string) (<-chan jobs.Change, func()) { return nil, func() {} }
 
 type fixedClock struct{}
 

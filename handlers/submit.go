@@ -43,14 +43,14 @@ func (h *jobHandlers) submit(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	c.Header("Location", "/jobs/"+job.ID)
+	c.Header("Location", h.gateway.BasePath(c.Request)+"/jobs/"+job.ID)
 	if replayed {
 		c.Header("Idempotent-Replayed", "true")
 	}
 	if wait, ok := preferredWait(c.Request.Header); ok {
 		c.Header("Preference-Applied", "wait="+strconv.Itoa(int(wait/time.Second)))
 		// The job is accepted whatever happens now, so a failed wait is no failure.
-		if waited, err := h.svc.Wait(ctx, req.Owner, job.ID, wait); err != nil {
+		if waited, err := h.svc.Wait(ctx, req.Owner, job.ID, wait, h.gateway.AnswerBy(c.Request)); err != nil {
 			h.logger.WarnContext(ctx, "wait for a submitted job", "job", job.ID, "err", err)
 		} else {
 			job = waited

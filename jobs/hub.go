@@ -1,13 +1,16 @@
 package jobs
 
-import "sync"
+import (
+	"context"
+	"sync"
+)
 
-// Hub is an in-process Notifier and Watcher: it hands every change of a job
-// to the watchers of that job. Each watcher holds at most the latest change,
-// so a slow watcher never blocks the one who notifies.
+// Hub is an in-process Notifier and Watcher: it tells the watchers of a job
+// of each of its changes. Each watcher holds at most the latest change, so a
+// slow watcher never blocks the one who notifies.
 type Hub struct {
 	mu       sync.Mutex
-	watchers map[string]map[chan Job]struct{}
+	watchers map[string]map[chan Change]struct{}
 }
 
 var (
@@ -16,15 +19,16 @@ var (
 )
 
 // NewHub returns an empty Hub.
-func NewHub() *Hub { return &Hub{watchers: make(map[string]map[chan Job]struct{})} }
+func NewHub() *Hub { return &Hub{watchers: make(map[string]map[chan Change]struct{})} }
 
-// Watch delivers the changes of job id until stop is called.
-func (h *Hub) Watch(id string) (<-chan Job, func()) {
-	ch := make(chan Job, 1)
+// Watch delivers the changes of job id until stop is called. It is in place
+// at once: ctx is not needed.
+func (h *Hub) Watch(_ context.Context, id string) (<-chan Change, func()) {
+	ch := make(chan Change, 1)
 	h.mu.Lock()
 	set := h.watchers[id]
 	if set == nil {
-		set = make(map[chan Job]struct{})
+		set = make(map[chan Change]struct{})
 		h.watchers[id] = set
 	}
 	set[ch] = struct{}{}
@@ -42,18 +46,19 @@ func (h *Hub) Watch(id string) (<-chan Job, func()) {
 	}
 }
 
-// Notify replaces whatever each watcher of the job has not read yet with j,
-// unless that is a later change.
+// Notify replaces whatever each watcher of the job has not read yet with j's
+// change, unless that is a later one.
 func (h *Hub) Notify(j Job) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	c := Change{ID: j.ID, Seq: j.Seq}
 	for ch := range h.watchers[j.ID] {
 		select {
-		case ch <- j:
+		case ch <- c:
 			continue
 		default:
 		}
-		latest := j
+		latest := c
 		select {
 		case old := <-ch:
 			if old.Seq > latest.Seq {

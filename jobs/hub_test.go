@@ -9,8 +9,8 @@ import (
 func TestHubKeepsTheLatestChange(t *testing.T) {
 	t.Parallel()
 	h := jobs.NewHub()
-	changes, stop := h.Watch("a")
-	other, stopOther := h.Watch("b")
+	changes, stop := h.Watch(t.Context(), "a")
+	other, stopOther := h.Watch(t.Context(), "b")
 	defer stopOther()
 	for seq := int64(1); seq <= 5; seq++ {
 		h.Notify(jobs.Job{ID: "a", Seq: seq})

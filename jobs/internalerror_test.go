@@ -120,7 +120,7 @@ func runToFailure(t *testing.T, typ jobs.Type, params string, logger *slog.Logge
 		Store: store, Types: reg, Invoker: localinvoker.JobInvoker{Processor: processorFn}, Notifier: hub, Watcher: hub,
 		Clock: clock, Retention: time.Hour, Logger: logger, NewID: func() string { return "job-1" },
 	})
-	changes, stop := hub.Watch("job-1")
+	changes, stop := hub.Watch(t.Context(), "job-1")
 	defer stop()
 	if _, _, err := service.Submit(context.Background(), jobs.SubmitRequest{Type: typ.Name, Parameters: []byte(params)}); err != nil {
 		t.Fatal(err)
@@ -128,7 +128,11 @@ func runToFailure(t *testing.T, typ jobs.Type, params string, logger *slog.Logge
 	timeout := time.After(10 * time.Second)
 	for {
 		select {
-		case j := <-changes:
+		case <-changes:
+			j, err := store.Get(context.Background(), "job-1")
+			if err != nil {
+				t.Fatal(err)
+			}
 			if j.Status.Terminal() {
 				return j
 			}

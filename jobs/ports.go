@@ -34,10 +34,20 @@ type Notifier interface {
 	Notify(j Job)
 }
 
-// Watcher delivers the changes of one job as they are committed. The channel
-// may skip intermediate changes but always ends up holding the latest one.
+// Change says that a job changed and what its Seq became; what changed is
+// read from the Store, the only source of a job.
+type Change struct {
+	ID  string
+	Seq int64
+}
+
+// Watcher tells when one job changes. Watch returns once the watch is in
+// place, or when ctx ends (the watch then may never deliver). The channel may
+// skip intermediate changes but always ends up holding the latest one it
+// heard of; a watch may also hear nothing (push is best effort), so its
+// users read the Store anyway when they stop waiting.
 type Watcher interface {
-	Watch(id string) (changes <-chan Job, stop func())
+	Watch(ctx context.Context, id string) (changes <-chan Change, stop func())
 }
 
 // Clock tells the time; tests inject their own.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"time"
 )
 
 // Processor runs one attempt of a job: the code the processor function (a
@@ -15,9 +16,14 @@ type Processor struct {
 	Store    Store
 	Types    *Registry
 	Notifier Notifier
-	Watcher  Watcher // optional: stops a running job as soon as it is cancelled
-	Clock    Clock
-	Logger   *slog.Logger
+	Watcher  Watcher // optional: tells at once of a change made elsewhere, such as a cancellation
+	// CheckEvery is how often a running job is read from the Store to see
+	// whether it was cancelled elsewhere; 0: never, the Watcher and progress
+	// reports tell. A processor whose Watcher cannot hear every change (in
+	// AWS it has none) needs it.
+	CheckEvery time.Duration
+	Clock      Clock
+	Logger     *slog.Logger
 }
 
 // Handle runs one attempt of the job the invocation names. It returns nil when
@@ -113,10 +119,7 @@ func (p *Processor) run(ctx context.Context, j Job) (result json.RawMessage, err
 	runCtx, cancel := context.WithTimeoutCause(jobCtx, t.Timeout,
 		Errorf("Timeout", "job %s exceeded its timeout of %s", j.Type, t.Timeout))
 	defer cancel()
-	if p.Watcher != nil {
-		stop := p.cancelOnTerminal(runCtx, stopJob, j.ID)
-		defer stop()
-	}
+	defer p.stopWhenTerminal(runCtx, stopJob, j.ID)()
 	defer func() {
 		if r := recover(); r != nil {
 			err = p.internal(j.ID, ErrorTypePanic, fmt.Errorf("job code panicked: %v", r), "stack", string(debug.Stack()))
@@ -137,26 +140,58 @@ func (p *Processor) run(ctx context.Context, j Job) (result json.RawMessage, err
 	return result, nil
 }
 
-// cancelOnTerminal cancels the run as soon as the job turns terminal elsewhere.
-func (p *Processor) cancelOnTerminal(ctx context.Context, stopJob context.CancelCauseFunc, id string) (stop func()) {
-	changes, stopWatch := p.Watcher.Watch(id)
+// stopWhenTerminal stops the run with ErrTerminal as soon as the job turns
+// terminal (it was cancelled) or is gone: it reads the job when the Watcher
+// tells of a change and every CheckEvery. stop ends the checks.
+func (p *Processor) stopWhenTerminal(ctx context.Context, stopJob context.CancelCauseFunc, id string) (stop func()) {
+	if p.Watcher == nil && p.CheckEvery <= 0 {
+		return func() {}
+	}
+	var changes <-chan Change
+	stopWatch := func() {}
+	if p.Watcher != nil {
+		changes, stopWatch = p.Watcher.Watch(ctx, id)
+	}
+	var tick <-chan time.Time
+	stopTicker := func() {}
+	if p.CheckEvery > 0 {
+		ticker := time.NewTicker(p.CheckEvery)
+		tick, stopTicker = ticker.C, ticker.Stop
+	}
 	done := make(chan struct{})
 	go func() {
 		for {
 			select {
-			case j := <-changes:
-				if j.Status.Terminal() {
-					stopJob(ErrTerminal)
-					return
-				}
+			case <-changes:
+			case <-tick:
 			case <-ctx.Done():
 				return
 			case <-done:
 				return
 			}
+			if p.endedElsewhere(ctx, id) {
+				stopJob(ErrTerminal)
+				return
+			}
 		}
 	}()
-	return func() { close(done); stopWatch() }
+	return func() { close(done); stopWatch(); stopTicker() }
+}
+
+// endedElsewhere reads the running job and reports whether it is terminal
+// or gone. A failed read is logged and taken as "not ended".
+func (p *Processor) endedElsewhere(ctx context.Context, id string) bool {
+	j, err := p.Store.Get(ctx, id)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return true
+	case err != nil:
+		if ctx.Err() == nil {
+			p.Logger.Warn("cannot read a running job to see whether it was cancelled", "job", id, "err", err)
+		}
+		return false
+	}
+	return j.Status.Terminal()
 }
 
 // update applies fn through the store, stamps UpdatedAt and announces the change.

@@ -13,7 +13,7 @@ func TestProcessorSuccess(t *testing.T) {
 	t.Parallel()
 	f := setup(t, echoType())
 	j := f.submit(t, "echo", `{"text":"hi"}`)
-	changes, stop := f.hub.Watch(j.ID)
+	changes, stop := f.hub.Watch(t.Context(), j.ID)
 	defer stop()
 
 	if err := f.processor.Handle(context.Background(), jobs.Invocation{JobID: j.ID}); err != nil {
@@ -30,8 +30,8 @@ func TestProcessorSuccess(t *testing.T) {
 	if got.StartedAt.IsZero() || got.FinishedAt.IsZero() || got.Error != nil {
 		t.Fatalf("timestamps or error wrong: %+v", got)
 	}
-	if last := <-changes; last.Seq != 4 || last.Status != jobs.StatusSuccess {
-		t.Fatalf("watcher saw seq %d %s, want the final change", last.Seq, last.Status)
+	if last := <-changes; last != (jobs.Change{ID: j.ID, Seq: 4}) {
+		t.Fatalf("watcher heard of %+v, want the final change, seq 4", last)
 	}
 }
 
@@ -100,12 +100,12 @@ func TestCancelStopsARunningJob(t *testing.T) {
 	})
 	f := setup(t, blocker)
 	j := f.submit(t, "block", `{}`)
-	running, stop := f.hub.Watch(j.ID)
+	running, stop := f.hub.Watch(t.Context(), j.ID)
 	defer stop()
 	done := make(chan error, 1)
 	go func() { done <- f.processor.Handle(context.Background(), jobs.Invocation{JobID: j.ID}) }()
 	for c := range running {
-		if c.Status == jobs.StatusRunning {
+		if c.Seq >= 2 { // Pending is seq 1; Running, seq 2
 			break
 		}
 	}
@@ -137,5 +137,50 @@ func TestProcessorShutdownLeavesJobRunning(t *testing.T) {
 	}
 	if got := f.get(t, j.ID); got.Status != jobs.StatusRunning || got.Error != nil {
 		t.Fatalf("job after shutdown %s %+v, want Running without error (to be re-driven)", got.Status, got.Error)
+	}
+}
+
+// In AWS the processor hears of no change: it reads the running job every
+// CheckEvery and stops it once it reads Cancelled.
+func TestProcessorWithoutWatcherSeesACancellationInTheStore(t *testing.T) {
+	t.Parallel()
+	stopped := make(chan error, 1)
+	blocker := jobs.Define("block", time.Minute, func(ctx context.Context, _ struct{}, _ jobs.Reporter) (any, error) {
+		<-ctx.Done()
+		stopped <- context.Cause(ctx)
+		return nil, ctx.Err()
+	})
+	f := setup(t, blocker)
+	j := f.submit(t, "block", `{}`)
+	running, stop := f.hub.Watch(t.Context(), j.ID)
+	defer stop()
+	p := &jobs.Processor{Store: f.store, Types: f.types, Notifier: f.hub, CheckEvery: 10 * time.Millisecond, Clock: f.clock, Logger: f.logger}
+	done := make(chan error, 1)
+	go func() { done <- p.Handle(context.Background(), jobs.Invocation{JobID: j.ID}) }()
+	for c := range running {
+		if c.Seq >= 2 { // Running
+			break
+		}
+	}
+	// Cancelled in the store only, as the API function does in another process.
+	if _, err := f.store.Update(t.Context(), j.ID, func(j *jobs.Job) error {
+		j.Status = jobs.StatusCancelled
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case cause := <-stopped:
+		if !errors.Is(cause, jobs.ErrTerminal) {
+			t.Errorf("the job's context ended with %v, want ErrTerminal", cause)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the running job did not see its cancellation")
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("Handle after cancel: %v", err)
+	}
+	if got := f.get(t, j.ID); got.Status != jobs.StatusCancelled {
+		t.Fatalf("status %s, want Cancelled", got.Status)
 	}
 }

@@ -76,6 +76,10 @@ func (s *Service) Submit(ctx context.Context, req SubmitRequest) (job Job, repla
 	if err != nil {
 		return Job{}, false, fmt.Errorf("submit job: %w", err)
 	}
+	// Announced before it is dispatched, so that its Pending is not published
+	// after the processor's Running. Should the dispatch fail, the event names
+	// a job that no one was told of.
+	s.cfg.Notifier.Notify(stored)
 	if err := s.cfg.Invoker.Invoke(ctx, stored.ID); err != nil {
 		// Not acknowledged, so not kept: the client is told to try again.
 		if derr := s.cfg.Store.Delete(ctx, stored.ID); derr != nil {
@@ -84,7 +88,6 @@ func (s *Service) Submit(ctx context.Context, req SubmitRequest) (job Job, repla
 		}
 		return Job{}, false, fmt.Errorf("dispatch job %s: %w", stored.ID, err)
 	}
-	s.cfg.Notifier.Notify(stored)
 	return stored, false, nil
 }
 
@@ -131,28 +134,42 @@ func (s *Service) Cancel(ctx context.Context, owner, id string) (Job, error) {
 	return j, nil
 }
 
-// Wait returns the job once it is terminal or when d has passed, whichever
-// comes first. It wakes on the job's changes; it does not poll the store.
-func (s *Service) Wait(ctx context.Context, owner, id string, d time.Duration) (Job, error) {
-	changes, stop := s.cfg.Watcher.Watch(id)
+// Wait returns the owner's job once it is terminal or when the wait ends:
+// d (at most MaxWait) after Wait is called, or at answerBy if that is earlier
+// (zero: no such bound). Setting up the watch counts against the wait. The
+// job returned is always read from the store: when a change is heard of, and
+// once more when the wait ends, so a change that push did not deliver is
+// still seen.
+func (s *Service) Wait(ctx context.Context, owner, id string, d time.Duration, answerBy time.Time) (Job, error) {
+	if d <= 0 {
+		return s.Get(ctx, owner, id)
+	}
+	end := s.cfg.Clock.Now().Add(min(d, MaxWait))
+	if !answerBy.IsZero() && answerBy.Before(end) {
+		end = answerBy
+	}
+	watchCtx, cancelWatch := context.WithTimeout(ctx, end.Sub(s.cfg.Clock.Now()))
+	defer cancelWatch()
+	changes, stop := s.cfg.Watcher.Watch(watchCtx, id)
 	defer stop()
 	j, err := s.Get(ctx, owner, id)
-	if err != nil || j.Status.Terminal() || d <= 0 {
+	left := end.Sub(s.cfg.Clock.Now())
+	if err != nil || j.Status.Terminal() || left <= 0 {
 		return j, err
 	}
-	timer := time.NewTimer(min(d, MaxWait))
+	timer := time.NewTimer(left)
 	defer timer.Stop()
 	for {
 		select {
 		case c := <-changes:
-			if c.Seq > j.Seq {
-				j = c
+			if c.Seq <= j.Seq {
+				continue
 			}
-			if j.Status.Terminal() {
-				return j, nil
+			if j, err = s.Get(ctx, owner, id); err != nil || j.Status.Terminal() {
+				return j, err
 			}
 		case <-timer.C:
-			return j, nil
+			return s.Get(ctx, owner, id)
 		case <-ctx.Done():
 			return j, nil
 		}

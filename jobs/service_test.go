@@ -128,7 +128,7 @@ func TestWaitWakesOnTheTerminalChange(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 		f.processor.Handle(context.Background(), jobs.Invocation{JobID: j.ID})
 	}()
-	got, err := f.service.Wait(context.Background(), "", j.ID, 20*time.Second)
+	got, err := f.service.Wait(context.Background(), "", j.ID, 20*time.Second, time.Time{})
 	if err != nil || got.Status != jobs.StatusSuccess {
 		t.Fatalf("wait: %s %v, want Success", got.Status, err)
 	}
@@ -138,11 +138,11 @@ func TestWaitTimesOutWithTheCurrentJob(t *testing.T) {
 	t.Parallel()
 	f := setup(t, echoType())
 	j := f.submit(t, "echo", `{"text":"a"}`)
-	got, err := f.service.Wait(context.Background(), "", j.ID, 30*time.Millisecond)
+	got, err := f.service.Wait(context.Background(), "", j.ID, 30*time.Millisecond, time.Time{})
 	if err != nil || got.Status != jobs.StatusPending || got.ID != j.ID {
 		t.Fatalf("wait: %+v %v, want the Pending job", got, err)
 	}
-	if _, err := f.service.Wait(context.Background(), "", "missing", time.Second); !errors.Is(err, jobs.ErrNotFound) {
+	if _, err := f.service.Wait(context.Background(), "", "missing", time.Second, time.Time{}); !errors.Is(err, jobs.ErrNotFound) {
 		t.Fatalf("wait on missing: %v, want ErrNotFound", err)
 	}
 }
@@ -159,7 +159,7 @@ func TestOtherPrincipalsJobsDoNotExist(t *testing.T) {
 	if _, err := f.service.Get(ctx, "bob", mine.ID); !errors.Is(err, jobs.ErrNotFound) {
 		t.Errorf("bob's Get of alice's job: %v, want ErrNotFound", err)
 	}
-	if _, err := f.service.Wait(ctx, "bob", mine.ID, time.Second); !errors.Is(err, jobs.ErrNotFound) {
+	if _, err := f.service.Wait(ctx, "bob", mine.ID, time.Second, time.Time{}); !errors.Is(err, jobs.ErrNotFound) {
 		t.Errorf("bob's Wait on alice's job: %v, want ErrNotFound", err)
 	}
 	if _, err := f.service.Cancel(ctx, "bob", mine.ID); !errors.Is(err, jobs.ErrNotFound) {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/asyncjobs/asyncjobs/internal/testclock"
 	"github.com/asyncjobs/asyncjobs/jobs"
 	"github.com/asyncjobs/asyncjobs/jobs/boltstore"
 )
@@ -19,9 +20,11 @@ import (
 // fixture is a domain wired over a real store with a manual clock and a
 // recording invoker.
 type fixture struct {
+	types     *jobs.Registry
+	logger    *slog.Logger
 	store     *boltstore.Store
 	hub       *jobs.Hub
-	clock     *manualClock
+	clock     *testclock.Manual
 	invoker   *recordingInvoker
 	service   *jobs.Service
 	processor *jobs.Processor
@@ -39,7 +42,7 @@ func setup(t *testing.T, types ...jobs.Type) *fixture {
 		t.Fatal(err)
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	f := &fixture{store: store, hub: jobs.NewHub(), clock: &manualClock{now: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)}, invoker: &recordingInvoker{}}
+	f := &fixture{types: reg, logger: logger, store: store, hub: jobs.NewHub(), clock: testclock.New(time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)), invoker: &recordingInvoker{}}
 	var n atomic.Int64
 	f.service = jobs.NewService(jobs.ServiceConfig{
 		Store: store, Types: reg, Invoker: f.invoker, Notifier: f.hub, Watcher: f.hub, Clock: f.clock,
@@ -67,23 +70,6 @@ func (f *fixture) get(t *testing.T, id string) jobs.Job {
 		t.Fatal(err)
 	}
 	return j
-}
-
-type manualClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *manualClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *manualClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }
 
 // recordingInvoker remembers what it was asked to invoke, or refuses with err.

@@ -14,10 +14,10 @@ import (
 	"github.com/asyncjobs/asyncjobs/push"
 )
 
-// A waiting request first watches its job's channel, then waits up to
-// jobs.MaxWait (25 s): the watch must fit in what is left of API Gateway's
-// 29-second integration timeout. The WebSocket handshake and the subscribe
-// each wait at most watchReplyTimeout; watchDialTimeout bounds the whole dial.
+// A waiting request first watches its job's channel, which counts against
+// its wait and its budget (apiGateway.AnswerBy). The WebSocket handshake and
+// the subscribe each wait at most watchReplyTimeout; watchDialTimeout bounds
+// the whole dial.
 const (
 	watchDialTimeout  = 2 * time.Second
 	watchReplyTimeout = time.Second
@@ -62,6 +62,7 @@ func newAPI(d apiDeps) (*api, error) {
 	})
 	router := handlers.New(handlers.Config{
 		Service: service, Authenticator: callerIdentity(d.InvokeRole, d.Logger), Logger: d.Logger, MaxBodyBytes: d.MaxBodyBytes,
+		Gateway: apiGateway{clock: d.Clock},
 	})
 	return &api{adapter: ginadapter.New(router), notifier: notifier, logger: d.Logger}, nil
 }
@@ -70,6 +71,7 @@ func newAPI(d apiDeps) (*api, error) {
 // context, with the caller's IAM identity, where callerIdentity reads it. The job events the request caused are published before the
 // response is returned, since Lambda freezes the process after.
 func (a *api) handle(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+	req.Path = withinMount(req)
 	resp, err := a.adapter.ProxyWithContext(ctx, req)
 	flushCtx, cancel := context.WithTimeout(ctx, flushTimeout)
 	defer cancel()

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 
+	"github.com/asyncjobs/asyncjobs/internal/testclock"
 	"github.com/asyncjobs/asyncjobs/jobs"
 	"github.com/asyncjobs/asyncjobs/jobs/boltstore"
 	"github.com/asyncjobs/asyncjobs/jobs/jobjson"
@@ -32,10 +33,6 @@ const (
 const invokeRoleARN = "arn:aws:iam::123456789012:role/AsyncJobs-JobsAPIInvokeRole1A2B3C4D-EXAMPLE"
 
 var now = time.Date(2026, 11, 22, 10, 15, 0, 0, time.UTC)
-
-type fixedClock struct{}
-
-func (fixedClock) Now() time.Time { return now }
 
 // recorder is a push.Publisher that keeps every event, as the job JSON it is.
 type recorder struct {
@@ -99,6 +96,7 @@ func fixture(t *testing.T, name string) events.APIGatewayProxyRequest {
 // testAPI is the function under test and what it is made of.
 type testAPI struct {
 	api     *api
+	clock   *testclock.Manual
 	logs    logLines
 	store   *boltstore.Store
 	lambda  *lambdaAPI
@@ -131,15 +129,22 @@ func (l logLines) String() string {
 	}
 }
 
-// watcher is the in-process jobs.Hub, telling each job it starts watching.
+// watcher is the in-process jobs.Hub, telling each job it starts watching;
+// each Watch first takes dial of the clock, as a slow WebSocket dial would.
 type watcher struct {
 	hub      *jobs.Hub
 	watching chan string
+	clock    *testclock.Manual
+	dial     time.Duration
 }
 
-func (w *watcher) Watch(id string) (<-chan jobs.Job, func()) {
-	changes, stop := w.hub.Watch(id)
-	w.watching <- id
+func (w *watcher) Watch(ctx context.Context, id string) (<-chan jobs.Change, func()) {
+	w.clock.Advance(w.dial)
+	changes, stop := w.hub.Watch(ctx, id)
+	select {
+	case w.watching <- id:
+	default:
+	}
 	return changes, stop
 }
 
@@ -157,10 +162,12 @@ func setup(t *testing.T) *testAPI {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &testAPI{logs: make(logLines, 100), store: store, lambda: &lambdaAPI{}, pub: &recorder{}, watcher: &watcher{hub: jobs.NewHub(), watching: make(chan string, 1)}}
+	clock := testclock.New(now)
+	f := &testAPI{logs: make(logLines, 100), clock: clock, store: store, lambda: &lambdaAPI{}, pub: &recorder{},
+		watcher: &watcher{hub: jobs.NewHub(), watching: make(chan string, 1), clock: clock}}
 	f.api, err = newAPI(apiDeps{
 		Store: store, Invoker: lambdainvoker.New(f.lambda, "jobs-processor"), Publisher: f.pub, Watcher: f.watcher,
-		Namespace: "jobs", Retention: DefaultRetention, InvokeRole: role, Clock: fixedClock{}, NewID: func() string { return jobID },
+		Namespace: "jobs", Retention: DefaultRetention, InvokeRole: role, Clock: clock, NewID: func() string { return jobID },
 		Logger: slog.New(slog.NewTextHandler(f.logs, nil)),
 	})
 	if err != nil {
@@ -173,11 +180,17 @@ func setup(t *testing.T) *testAPI {
 // serve runs req through the function as the Lambda runtime does.
 func (f *testAPI) serve(t *testing.T, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, jobjson.Job) {
 	t.Helper()
+	return f.serveIn(t, t.Context(), req)
+}
+
+// serveIn runs req through the function in ctx, the invocation's context.
+func (f *testAPI) serveIn(t *testing.T, ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, jobjson.Job) {
+	t.Helper()
 	payload, err := json.Marshal(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := lambda.NewHandler(f.api.handle).Invoke(t.Context(), payload)
+	out, err := lambda.NewHandler(f.api.handle).Invoke(ctx, payload)
 	if err != nil {
 		t.Fatalf("handler failed: %v", err)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambda/messages"
 
@@ -11,15 +12,21 @@ import (
 	"github.com/asyncjobs/asyncjobs/push"
 )
 
+// cancelCheckEvery is how often a running job is read from DynamoDB to see
+// whether it was cancelled: the function hears of no change (it has no
+// watcher), and a job that reports no progress would run on otherwise.
+const cancelCheckEvery = 2 * time.Second
+
 // handlerDeps is what the function is made of: run passes DynamoDB and
 // AppSync, tests pass a local store and a recording publisher.
 type handlerDeps struct {
-	Store     jobs.Store
-	Publisher push.Publisher
-	Namespace string
-	JobTypes  jobtypes.Config
-	Clock     jobs.Clock
-	Logger    *slog.Logger
+	Store      jobs.Store
+	Publisher  push.Publisher
+	Namespace  string
+	JobTypes   jobtypes.Config
+	CheckEvery time.Duration // how often a running job is read to see a cancellation
+	Clock      jobs.Clock
+	Logger     *slog.Logger
 }
 
 // handler runs one attempt of a job per invocation.
@@ -36,9 +43,11 @@ func newHandler(d handlerDeps) (*handler, error) {
 	}
 	notifier := push.NewNotifier(push.NotifierConfig{Publisher: d.Publisher, Namespace: d.Namespace, Logger: d.Logger})
 	return &handler{
-		processor: &jobs.Processor{Store: d.Store, Types: types, Notifier: notifier, Clock: d.Clock, Logger: d.Logger},
-		notifier:  notifier,
-		logger:    d.Logger,
+		processor: &jobs.Processor{
+			Store: d.Store, Types: types, Notifier: notifier, CheckEvery: d.CheckEvery, Clock: d.Clock, Logger: d.Logger,
+		},
+		notifier: notifier,
+		logger:   d.Logger,
 	}, nil
 }
 

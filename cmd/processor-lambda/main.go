@@ -38,12 +38,13 @@ func run() error {
 		return err
 	}
 	h, err := newHandler(handlerDeps{
-		Store:     services.Store,
-		Publisher: services.Publisher,
-		Namespace: cfg.Namespace,
-		JobTypes:  jobtypes.DefaultConfig(),
-		Clock:     clock,
-		Logger:    slog.New(slog.NewJSONHandler(os.Stderr, nil)),
+		Store:      services.Store,
+		Publisher:  services.Publisher,
+		Namespace:  cfg.Namespace,
+		JobTypes:   jobtypes.DefaultConfig(),
+		CheckEvery: cancelCheckEvery,
+		Clock:      clock,
+		Logger:     slog.New(slog.NewJSONHandler(os.Stderr, nil)),
 	})
 	if err != nil {
 		return err

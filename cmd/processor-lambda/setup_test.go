@@ -105,8 +105,9 @@ func newTestHandler(t *testing.T, store jobs.Store, rec *recorder) *handler {
 	t.Helper()
 	h, err := newHandler(handlerDeps{
 		Store: store, Publisher: rec, Namespace: "jobs",
-		JobTypes: jobtypes.Config{Second: time.Millisecond, OrderStep: time.Millisecond},
-		Clock:    fixedClock{}, Logger: slog.New(slog.DiscardHandler),
+		JobTypes:   jobtypes.Config{Second: time.Millisecond, OrderStep: time.Millisecond},
+		CheckEvery: cancelCheckEvery,
+		Clock:      fixedClock{}, Logger: slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package appsync
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -71,20 +72,21 @@ func NewRedialingWatcher(cfg RedialConfig) (*RedialingWatcher, error) {
 }
 
 // Watch watches the job as JobWatcher.Watch does, on a live connection. If
-// no connection can be had within the dial timeout, it logs why and the
-// channel never delivers: a waiter then ends at its own timeout.
-func (w *RedialingWatcher) Watch(id string) (<-chan jobs.Job, func()) {
-	jw, err := w.watcher()
+// no connection can be had within the dial timeout, or before ctx ends, it
+// logs why and the channel never delivers: a waiter then ends at its own
+// timeout. A caller that gives up leaves the dial to the others.
+func (w *RedialingWatcher) Watch(ctx context.Context, id string) (<-chan jobs.Change, func()) {
+	jw, err := w.watcher(ctx)
 	if err != nil {
 		w.cfg.Logger.Warn("cannot watch job; waiting for it will end at its timeout", "job", id, "err", err)
-		return make(chan jobs.Job, 1), func() {}
+		return make(chan jobs.Change, 1), func() {}
 	}
-	return jw.Watch(id)
+	return jw.Watch(ctx, id)
 }
 
 // watcher returns the JobWatcher of the live connection, dialing when there
-// is none.
-func (w *RedialingWatcher) watcher() (*JobWatcher, error) {
+// is none; it waits for the dial no longer than ctx.
+func (w *RedialingWatcher) watcher(ctx context.Context) (*JobWatcher, error) {
 	w.mu.Lock()
 	if w.closed {
 		w.mu.Unlock()
@@ -98,10 +100,14 @@ func (w *RedialingWatcher) watcher() (*JobWatcher, error) {
 	}
 	w.mu.Unlock()
 	if fresh {
-		w.dial(d)
+		go w.dial(d)
 	}
-	<-d.done
-	return d.watcher, d.err
+	select {
+	case <-d.done:
+		return d.watcher, d.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("appsync: wait for the realtime connection: %w", context.Cause(ctx))
+	}
 }
 
 // ended reports whether d is over: it failed, or its connection has ended.

@@ -44,7 +44,7 @@ func (f *fakeRealtime) connections() int {
 }
 
 // publishSeq publishes job id at seq and checks that changes delivers it.
-func publishSeq(t *testing.T, publisher *Conn, changes <-chan jobs.Job, id string, seq int64) {
+func publishSeq(t *testing.T, publisher *Conn, changes <-chan jobs.Change, id string, seq int64) {
 	t.Helper()
 	if err := publisher.Publish(t.Context(), "/jobs/"+id, []json.RawMessage{jobEvent(t, id, seq, jobs.StatusRunning)}); err != nil {
 		t.Fatal(err)
@@ -68,12 +68,12 @@ func TestRedialingWatcherDialsLazilyOnceForConcurrentWatches(t *testing.T) {
 	}
 
 	const watchers = 8
-	changes := make([]<-chan jobs.Job, watchers)
+	changes := make([]<-chan jobs.Change, watchers)
 	var wg sync.WaitGroup
 	for i := range watchers {
 		wg.Go(func() {
 			var stop func()
-			changes[i], stop = w.Watch(fmt.Sprintf("job-%d", i))
+			changes[i], stop = w.Watch(t.Context(), fmt.Sprintf("job-%d", i))
 			t.Cleanup(stop)
 		})
 	}
@@ -90,7 +90,7 @@ func TestRedialingWatcherRedialsOnceTheConnectionEnds(t *testing.T) {
 	t.Parallel()
 	f := newFakeRealtime(t, apiKeyAuth("k"))
 	w, _, _ := redialSetup(t, f)
-	changes, stop := w.Watch("job-1")
+	changes, stop := w.Watch(t.Context(), "job-1")
 	defer stop()
 	first := w.current.conn
 
@@ -100,7 +100,7 @@ func TestRedialingWatcherRedialsOnceTheConnectionEnds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, stopAgain := w.Watch("job-1")
+	again, stopAgain := w.Watch(t.Context(), "job-1")
 	defer stopAgain()
 	if w.current.conn == first {
 		t.Fatal("Watch used the connection that had ended")
@@ -136,7 +136,7 @@ func TestRedialingWatcherBoundsTheDial(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	changes, stop := w.Watch("job-1")
+	changes, stop := w.Watch(t.Context(), "job-1")
 	stop()
 	if elapsed := time.Since(start); elapsed > 5*time.Second {
 		t.Errorf("Watch took %s with a dial timeout of 50ms", elapsed)
@@ -146,7 +146,7 @@ func TestRedialingWatcherBoundsTheDial(t *testing.T) {
 		t.Errorf("delivered %+v", j)
 	default:
 	}
-	w.Watch("job-2") // a failed dial is not kept: this one dials again
+	w.Watch(t.Context(), "job-2") // a failed dial is not kept: this one dials again
 	if n := attempts.Load(); n != 2 {
 		t.Errorf("%d dials, want 2", n)
 	}
@@ -160,13 +160,13 @@ func TestRedialingWatcherClose(t *testing.T) {
 	t.Parallel()
 	f := newFakeRealtime(t, apiKeyAuth("k"))
 	w, logs, _ := redialSetup(t, f)
-	w.Watch("job-1")
+	w.Watch(t.Context(), "job-1")
 	conn := w.current.conn
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
 	<-conn.Done()
-	changes, stop := w.Watch("job-2")
+	changes, stop := w.Watch(t.Context(), "job-2")
 	defer stop()
 	if n := f.connections(); n != 2 {
 		t.Errorf("%d connections, want 2: Watch dialled after Close", n)
