@@ -4,11 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -118,17 +117,28 @@ func TestRedialingWatcherRedialsOnceTheConnectionEnds(t *testing.T) {
 
 func TestRedialingWatcherBoundsTheDial(t *testing.T) {
 	t.Parallel()
-	var attempts atomic.Int32
-	// A server that takes the WebSocket upgrade request and never answers it.
-	srv := httptest.NewTLSServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
-		attempts.Add(1)
-		<-r.Context().Done()
-	}))
-	t.Cleanup(srv.Close)
+	// A server that accepts TCP connections and never says a word: no TLS
+	// handshake, no upgrade. Counting accepted connections (not requests,
+	// which a slow handshake might never deliver) makes the count exact.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	accepted := make(chan net.Conn, 4)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted <- c // closed by the test
+		}
+	}()
 	var logs syncbuf.Buffer
 	w, err := NewRedialingWatcher(RedialConfig{
-		Client: ClientConfig{Endpoint: srv.URL + "/event", Auth: APIKey("k"), HTTPClient: srv.Client(),
-			ReplyTimeout: time.Hour},
+		Client: ClientConfig{Endpoint: "https://" + ln.Addr().String() + "/event", Auth: APIKey("k"),
+			HTTPClient: &http.Client{}, ReplyTimeout: time.Hour},
 		DialTimeout: 50 * time.Millisecond,
 		Logger:      slog.New(slog.NewTextHandler(&logs, nil)),
 	})
@@ -147,8 +157,13 @@ func TestRedialingWatcherBoundsTheDial(t *testing.T) {
 	default:
 	}
 	w.Watch(t.Context(), "job-2") // a failed dial is not kept: this one dials again
-	if n := attempts.Load(); n != 2 {
-		t.Errorf("%d dials, want 2", n)
+	for i := range 2 {
+		select {
+		case c := <-accepted:
+			c.Close()
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%d dials reached the server, want 2", i)
+		}
 	}
 	if s := logs.String(); !strings.Contains(s, "cannot watch job") || !strings.Contains(s, "job=job-1") ||
 		!strings.Contains(s, "deadline exceeded") {
