@@ -34,10 +34,12 @@ build:
 
 ## lambdas: build the Lambda functions for provided.al2023 on arm64 as bin/lambda/<name>/bootstrap
 LAMBDAS := api processor errorhandler
+# The bootstraps' build flags; internal/lambdabuild builds the local stack's with the same (a test checks).
+LAMBDA_BUILD_FLAGS := -tags lambda.norpc -trimpath '-ldflags=-s -w'
 lambdas:
 	@for fn in $(LAMBDAS); do \
 		echo "building $(BIN)/lambda/$$fn/bootstrap"; \
-		GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w' \
+		GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build $(LAMBDA_BUILD_FLAGS) \
 			-o $(BIN)/lambda/$$fn/bootstrap ./cmd/$$fn-lambda || exit 1; \
 	done
 	@ls -l $(addprefix $(BIN)/lambda/,$(addsuffix /bootstrap,$(LAMBDAS)))
