@@ -6,17 +6,17 @@ ARGS    ?=
 NODE_DIRS := interop/amplify postman jobs/dynamostore/testdata/dynalite internal/dynalite/node infra
 NODE_DEPS := $(addsuffix /node_modules/.package-lock.json,$(NODE_DIRS))
 
-.PHONY: run test lint build clean help lambdas fuzz-seeds infra-test deploy bench
+.PHONY: run test lint build clean help lambdas fuzz-seeds infra-test infra-go-test synth aws-local deploy bench
 
 ## run: start the whole system in the foreground (ARGS="--addr 127.0.0.1:9090" to pass flags)
 run:
 	$(GO) run ./cmd/jobsd $(ARGS)
 
-## test: lint, then every test with the race detector (installs the Node packages first)
-test: lint $(NODE_DEPS)
+## test: lint, then every test with the race detector (installs the Node packages and synthesizes the stack first)
+test: lint $(NODE_DEPS) synth
 	$(GO) test -race -count=1 ./...
 	$(MAKE) --no-print-directory fuzz-seeds
-	$(MAKE) --no-print-directory infra-test
+	$(MAKE) --no-print-directory infra-go-test
 
 %/node_modules/.package-lock.json: %/package-lock.json
 	cd $* && npm ci --no-audit --no-fund
@@ -48,9 +48,19 @@ lambdas:
 CDK_ENV := JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1 JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
 
 ## infra-test: the CDK app's tests, then `cdk synth` with the pinned CLI over the built Lambdas
-infra-test: lambdas infra/node_modules/.package-lock.json
+infra-test: infra-go-test synth
+
+infra-go-test: lambdas infra/node_modules/.package-lock.json
 	cd infra && $(GO) vet ./... && $(CDK_ENV) $(GO) test -count=1 ./...
+
+## synth: build the Lambdas and synthesize the stack into infra/cdk.out with the pinned CDK CLI
+synth: lambdas infra/node_modules/.package-lock.json
 	cd infra && $(CDK_ENV) npx cdk synth --quiet
+
+## aws-local: run the synthesized stack here under the Lambda runtime emulator (synthesizes it first if infra/cdk.out is missing; ARGS for flags)
+aws-local: internal/dynalite/node/node_modules/.package-lock.json
+	@test -f infra/cdk.out/manifest.json || $(MAKE) --no-print-directory synth
+	$(GO) run ./cmd/awslocal $(ARGS)
 
 ## deploy: build the Lambdas and deploy the stack to the AWS account of your credentials
 deploy: lambdas infra/node_modules/.package-lock.json

@@ -218,3 +218,6 @@ func serve(srv *http.Server, l net.Listener, what string, served chan<- error) {
 		}
 	}()
 }
+
+// DynamoDBEndpoint is dynalite's URL.
+func (s *Stack) DynamoDBEndpoint() string { return s.services.dynamo.Endpoint }
