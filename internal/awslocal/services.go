@@ -42,6 +42,7 @@ type services struct {
 	lambdaLn     net.Listener
 	apiListener  net.Listener
 	buses        map[string]*eventbus.Bus
+	lambdaSvc    *lambdaservice.Service
 	functionRole sigv4.Credential
 }
 
@@ -124,6 +125,7 @@ func (sv *services) wire(t *awsstack.Stack, functions map[string]*emulator.Funct
 	if err != nil {
 		return err
 	}
+	sv.lambdaSvc = svc
 	sv.lambda = &http.Server{Handler: svc, ReadHeaderTimeout: 10 * time.Second}
 	serve(sv.lambda, sv.lambdaLn, "Lambda service", served)
 	return nil

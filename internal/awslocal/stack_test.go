@@ -66,12 +66,16 @@ func setup(t *testing.T) (*Stack, *syncbuf.Buffer) {
 	return s, log
 }
 
-// call sends a request signed with the caller's keys.
-func call(t *testing.T, method, url, body string) (*http.Response, map[string]any) {
+// call sends a request signed with the caller's keys, with headers
+// (name, value, …).
+func call(t *testing.T, method, url, body string, headers ...string) (*http.Response, map[string]any) {
 	t.Helper()
 	req, err := http.NewRequestWithContext(t.Context(), method, url, bytes.NewReader([]byte(body)))
 	if err != nil {
 		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
 	}
 	sum := sha256.Sum256([]byte(body))
 	hash := hex.EncodeToString(sum[:])
@@ -148,6 +152,13 @@ func TestSeedAndFailureFlows(t *testing.T) {
 	if job["status"] != "Failure" || jobErr["type"] != "SecondsAboveLimit" || jobErr["condition"] != "RetriesExhausted" ||
 		jobErr["message"] != "cannot sleep for 301 seconds: the processing limit is 300 seconds" {
 		t.Errorf("the failing job: %v, want Failure SecondsAboveLimit, RetriesExhausted", job)
+	}
+
+	// The same Idempotency-Key and body give the same job.
+	first, _ := call(t, "POST", s.APIURL()+"jobs", `{"seconds":1}`, "Idempotency-Key", "order-42")
+	again, job := call(t, "POST", s.APIURL()+"jobs", `{"seconds":1}`, "Idempotency-Key", "order-42")
+	if first.StatusCode != http.StatusAccepted || again.Header.Get("Idempotent-Replayed") != "true" || first.Header.Get("Location") != again.Header.Get("Location") {
+		t.Errorf("the same Idempotency-Key twice: %d then %d %v (Idempotent-Replayed %q), want one job", first.StatusCode, again.StatusCode, job, again.Header.Get("Idempotent-Replayed"))
 	}
 
 	for id, f := range s.Functions {

@@ -83,10 +83,13 @@ func Start(ctx context.Context, cli, dir string) (*Server, error) {
 
 // Client is a DynamoDB client of the server, with throwaway credentials
 // (dynalite checks none).
-func (s *Server) Client(region string) *dynamodb.Client {
+func (s *Server) Client(region string) *dynamodb.Client { return Client(s.Endpoint, region) }
+
+// Client is a DynamoDB client of the dynalite at endpoint.
+func Client(endpoint, region string) *dynamodb.Client {
 	return dynamodb.New(dynamodb.Options{
 		Region:       region,
-		BaseEndpoint: aws.String(s.Endpoint),
+		BaseEndpoint: aws.String(endpoint),
 		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
 	})
 }
