@@ -3,8 +3,6 @@ package apigateway
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -12,14 +10,12 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/asyncjobs/asyncjobs/auth/sigv4"
 	"github.com/asyncjobs/asyncjobs/internal/awsstack"
+	"github.com/asyncjobs/asyncjobs/internal/sigv4test"
 )
 
 var cred = sigv4.Credential{AccessKeyID: "AKIATEST", SecretAccessKey: "testsecret", Principal: "arn:aws:iam::111122223333:user/alice"}
@@ -86,13 +82,7 @@ func do(t *testing.T, method, url, body string, sign bool) (*http.Response, stri
 		t.Fatal(err)
 	}
 	if sign {
-		sum := sha256.Sum256([]byte(body))
-		hash := hex.EncodeToString(sum[:])
-		req.Header.Set("X-Amz-Content-Sha256", hash)
-		creds := aws.Credentials{AccessKeyID: cred.AccessKeyID, SecretAccessKey: cred.SecretAccessKey}
-		if err := v4.NewSigner().SignHTTP(t.Context(), creds, req, hash, "execute-api", "us-east-1", time.Now()); err != nil {
-			t.Fatal(err)
-		}
+		sigv4test.Sign(t, req, []byte(body), cred, "us-east-1")
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -175,10 +165,9 @@ func TestBadSignatureGetsTheTemplatesResponse(t *testing.T) {
 	t.Parallel()
 	srv, _ := setup(t, ok)
 	req, _ := http.NewRequest("GET", srv.URL+"/prod/jobs/j1", nil)
-	creds := aws.Credentials{AccessKeyID: cred.AccessKeyID, SecretAccessKey: "wrong"}
-	if err := v4.NewSigner().SignHTTP(t.Context(), creds, req, hex.EncodeToString(sha256.New().Sum(nil)), "execute-api", "us-east-1", time.Now()); err != nil {
-		t.Fatal(err)
-	}
+	wrong := cred
+	wrong.SecretAccessKey = "wrong"
+	sigv4test.Sign(t, req, nil, wrong, "us-east-1")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

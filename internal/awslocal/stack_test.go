@@ -3,8 +3,6 @@ package awslocal
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -16,10 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
-
 	"github.com/asyncjobs/asyncjobs/auth/sigv4"
+	"github.com/asyncjobs/asyncjobs/internal/sigv4test"
 	"github.com/asyncjobs/asyncjobs/internal/syncbuf"
 )
 
@@ -77,16 +73,10 @@ func call(t *testing.T, method, url, body string, headers ...string) (*http.Resp
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	sum := sha256.Sum256([]byte(body))
-	hash := hex.EncodeToString(sum[:])
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	req.Header.Set("X-Amz-Content-Sha256", hash)
-	creds := aws.Credentials{AccessKeyID: caller.AccessKeyID, SecretAccessKey: caller.SecretAccessKey}
-	if err := v4.NewSigner().SignHTTP(t.Context(), creds, req, hash, "execute-api", "us-east-1", time.Now()); err != nil {
-		t.Fatal(err)
-	}
+	sigv4test.Sign(t, req, []byte(body), caller, "us-east-1")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
