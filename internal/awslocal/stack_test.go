@@ -23,26 +23,18 @@ var caller = sigv4.Credential{AccessKeyID: "AKIAAWSLOCALTEST", SecretAccessKey: 
 
 const moduleDir = "../.."
 
-// setup starts the stack synthesized in infra/cdk.out.
-func setup(t *testing.T) (*Stack, *syncbuf.Buffer) {
+// setup starts the stack synthesized in infra/cdk.out; the API accepts the
+// caller and others.
+func setup(t *testing.T, others ...sigv4.Credential) (*Stack, *syncbuf.Buffer) {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("builds and starts the whole stack")
-	}
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Skip("Node is not installed: dynalite, the stack's DynamoDB, cannot run")
-	}
-	cdkOut := filepath.Join(moduleDir, "infra", "cdk.out")
-	if _, err := os.Stat(filepath.Join(cdkOut, "manifest.json")); err != nil {
-		t.Fatalf("no synthesized stack in %s: run `make synth` (make test runs it first)", cdkOut)
-	}
+	cdkOut := needStack(t)
 	log := &syncbuf.Buffer{}
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
 	s, err := Start(ctx, Config{
 		ModuleDir: moduleDir, CDKOut: cdkOut, DataDir: t.TempDir(),
 		Addr: "127.0.0.1:0", EventsAddr: "127.0.0.1:0",
-		Credentials: []sigv4.Credential{caller}, Region: "us-east-1", Account: "000000000000",
+		Credentials: append([]sigv4.Credential{caller}, others...), Region: "us-east-1", Account: "000000000000",
 		Concurrency: 2, RetryDelay: 10 * time.Millisecond,
 		FunctionLog: log, Logger: slog.New(slog.NewTextHandler(log, nil)),
 	})
@@ -62,9 +54,32 @@ func setup(t *testing.T) (*Stack, *syncbuf.Buffer) {
 	return s, log
 }
 
+// needStack skips the test where the stack cannot run, fails it where the
+// stack was not synthesized, and returns the cloud assembly's directory.
+func needStack(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and starts the whole stack")
+	}
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Skip("Node is not installed: dynalite, the stack's DynamoDB, cannot run")
+	}
+	cdkOut := filepath.Join(moduleDir, "infra", "cdk.out")
+	if _, err := os.Stat(filepath.Join(cdkOut, "manifest.json")); err != nil {
+		t.Fatalf("no synthesized stack in %s: run `make synth` (make test runs it first)", cdkOut)
+	}
+	return cdkOut
+}
+
 // call sends a request signed with the caller's keys, with headers
 // (name, value, …).
 func call(t *testing.T, method, url, body string, headers ...string) (*http.Response, map[string]any) {
+	t.Helper()
+	return callAs(t, caller, method, url, body, headers...)
+}
+
+// callAs sends a request signed with cred's keys.
+func callAs(t *testing.T, cred sigv4.Credential, method, url, body string, headers ...string) (*http.Response, map[string]any) {
 	t.Helper()
 	req, err := http.NewRequestWithContext(t.Context(), method, url, bytes.NewReader([]byte(body)))
 	if err != nil {
@@ -76,7 +91,7 @@ func call(t *testing.T, method, url, body string, headers ...string) (*http.Resp
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	sigv4test.Sign(t, req, []byte(body), caller, "us-east-1")
+	sigv4test.Sign(t, req, []byte(body), cred, "us-east-1")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
