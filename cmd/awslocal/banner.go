@@ -21,13 +21,19 @@ func printEndpoints(w io.Writer, stack *awslocal.Stack, s settings) {
   Events    not served yet: push/localevents does not accept IAM publishes (poll GET /jobs/{id})
   CA        %[4]s
   DynamoDB  %[5]s   (table %[6]s)
+  EventBridge %[8]s   (replay: aws events start-replay --endpoint-url %[8]s …)
   Data      %[7]s
   Functions
 `, stack.Template.Name, base, stack.Template.API.Stage, filepath.Join(s.DataDir, "tls", "ca.pem"),
-		stack.DynamoDBEndpoint(), stack.Template.Table.Name, s.DataDir)
+		stack.DynamoDBEndpoint(), stack.Template.Table.Name, s.DataDir, stack.EventBridgeURL())
 	for _, id := range slices.Sorted(maps.Keys(stack.Functions)) {
 		f, _ := stack.Template.Function(id)
 		fmt.Fprintf(w, "            %-40s %4d MB  %v  bootstrap %s\n", f.Name, f.MemoryMB, f.Timeout, stack.Bootstraps[id])
+	}
+	for _, b := range stack.Template.Buses {
+		for _, a := range b.Archives {
+			fmt.Fprintf(w, "  Archive   %s   (of bus %s)\n", a.Arn, b.Arn)
+		}
 	}
 	first := s.Credentials[0]
 	secret := first.SecretAccessKey

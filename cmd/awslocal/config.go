@@ -38,6 +38,7 @@ func readSettings(args []string, stderr io.Writer) (settings, error) {
 	var logLevel, concurrency, retryDelay, shutdown string
 	str(&s.Addr, "addr", "JOBS_ADDR", "127.0.0.1:8080", "where the API (API Gateway's stage) listens; loopback only")
 	str(&s.EventsAddr, "events-addr", "JOBS_EVENTS_ADDR", "127.0.0.1:8443", "where the AppSync Events endpoint listens (HTTPS); loopback only")
+	str(&s.EventBridgeAddr, "eventbridge-addr", "JOBS_EVENTBRIDGE_ADDR", "127.0.0.1:8089", "where EventBridge's API for the failure bus listens (PutEvents, StartReplay, DescribeReplay); loopback only")
 	str(&s.DataDir, "data-dir", "JOBS_DATA_DIR", filepath.Join("data", "aws"), "where the table, the failure archive, the local CA (tls/) and the built binaries (bin/) are kept")
 	str(&s.credentialsFile, "credentials-file", "JOBS_CREDENTIALS_FILE", "", `the principals the API accepts, instead of the local one: a JSON list of {"accessKeyId","secretAccessKey","sessionToken"?,"principal"}`)
 	str(&s.Region, "region", "JOBS_REGION", "us-east-1", "the stack's region: SigV4 scopes and ARNs")
@@ -67,7 +68,7 @@ func readSettings(args []string, stderr io.Writer) (settings, error) {
 	if s.ShutdownTimeout, err = time.ParseDuration(shutdown); err != nil || s.ShutdownTimeout < 0 {
 		problems = append(problems, "--shutdown-timeout must be a duration such as 10s")
 	}
-	for flagName, addr := range map[string]string{"--addr": s.Addr, "--events-addr": s.EventsAddr} {
+	for flagName, addr := range map[string]string{"--addr": s.Addr, "--events-addr": s.EventsAddr, "--eventbridge-addr": s.EventBridgeAddr} {
 		if !loopback.Addr(addr) {
 			problems = append(problems, fmt.Sprintf("%s %s is not a loopback address: awslocal serves this machine only", flagName, addr))
 		}

@@ -36,6 +36,9 @@ type Config struct {
 	DataDir    string
 	Addr       string // the API (API Gateway's stage)
 	EventsAddr string // the AppSync Events endpoint, HTTPS
+	// EventBridgeAddr serves EventBridge's PutEvents, StartReplay and
+	// DescribeReplay for the stack's buses.
+	EventBridgeAddr string
 	// Credentials are the principals the API accepts (SigV4, execute-api).
 	Credentials []sigv4.Credential
 	Region      string
@@ -72,7 +75,7 @@ func Start(ctx context.Context, cfg Config) (s *Stack, err error) {
 	if cfg.Concurrency < 1 {
 		return nil, errors.New("awslocal: concurrency must be at least 1")
 	}
-	s = &Stack{cfg: cfg, Functions: map[string]*emulator.Function{}, Bootstraps: map[string]string{}, served: make(chan error, 3)}
+	s = &Stack{cfg: cfg, Functions: map[string]*emulator.Function{}, Bootstraps: map[string]string{}, served: make(chan error, 4)}
 	defer func() {
 		if err != nil {
 			s.Close(context.Background())
@@ -122,20 +125,6 @@ func (s *Stack) APIURL() string {
 // Done reports a server's failure while serving.
 func (s *Stack) Done() <-chan error { return s.served }
 
-// Replay puts the failure events archived in [from, to) back on every bus
-// of the stack that has an archive, as EventBridge's StartReplay does.
-func (s *Stack) Replay(ctx context.Context, name string, from, to time.Time) (int, error) {
-	n := 0
-	for _, b := range s.services.buses {
-		replayed, err := b.Replay(ctx, name, from, to)
-		n += replayed
-		if err != nil {
-			return n, err
-		}
-	}
-	return n, nil
-}
-
 // Close stops the API, lets queued invocations finish until ctx ends, then
 // stops the functions and the services.
 func (s *Stack) Close(ctx context.Context) error {
@@ -180,12 +169,13 @@ func (s *Stack) startFunctions(ctx context.Context, caFile string) error {
 		// The template's variables, then what Lambda sets and the local endpoints.
 		env := maps.Clone(f.Env)
 		maps.Copy(env, map[string]string{
-			"AWS_ACCESS_KEY_ID":         role.AccessKeyID,
-			"AWS_SECRET_ACCESS_KEY":     role.SecretAccessKey,
-			"AWS_SESSION_TOKEN":         role.SessionToken,
-			"AWS_ENDPOINT_URL_DYNAMODB": s.services.dynamo.Endpoint,
-			"AWS_ENDPOINT_URL_LAMBDA":   s.services.lambdaURL,
-			"SSL_CERT_FILE":             caFile, // the local CA, for the events endpoint
+			"AWS_ACCESS_KEY_ID":            role.AccessKeyID,
+			"AWS_SECRET_ACCESS_KEY":        role.SecretAccessKey,
+			"AWS_SESSION_TOKEN":            role.SessionToken,
+			"AWS_ENDPOINT_URL_DYNAMODB":    s.services.dynamo.Endpoint,
+			"AWS_ENDPOINT_URL_LAMBDA":      s.services.lambdaURL,
+			"AWS_ENDPOINT_URL_EVENTBRIDGE": s.EventBridgeURL(),
+			"SSL_CERT_FILE":                caFile, // the local CA, for the events endpoint
 		})
 		fn, err := emulator.Start(ctx, emulator.Config{
 			Emulator: emulatorPath, Bootstrap: bootstrap, Name: f.Name, Region: s.cfg.Region, Env: env,
@@ -218,6 +208,9 @@ func serve(srv *http.Server, l net.Listener, what string, served chan<- error) {
 		}
 	}()
 }
+
+// EventBridgeURL is the URL of the EventBridge API of the stack's buses.
+func (s *Stack) EventBridgeURL() string { return "http://" + s.services.eventsAPILn.Addr().String() }
 
 // DynamoDBEndpoint is dynalite's URL.
 func (s *Stack) DynamoDBEndpoint() string { return s.services.dynamo.Endpoint }

@@ -40,6 +40,8 @@ type services struct {
 	lambda       *http.Server
 	lambdaURL    string
 	lambdaLn     net.Listener
+	eventsAPI    *http.Server
+	eventsAPILn  net.Listener
 	apiListener  net.Listener
 	buses        map[string]*eventbus.Bus
 	lambdaSvc    *lambdaservice.Service
@@ -74,6 +76,9 @@ func startServices(ctx context.Context, cfg Config, t *awsstack.Stack) (sv *serv
 		return nil, fmt.Errorf("awslocal: listen for the Lambda service: %w", err)
 	}
 	sv.lambdaURL = "http://" + sv.lambdaLn.Addr().String()
+	if sv.eventsAPILn, err = net.Listen("tcp", cfg.EventBridgeAddr); err != nil {
+		return nil, fmt.Errorf("awslocal: listen on %s for EventBridge: %w", cfg.EventBridgeAddr, err)
+	}
 	if sv.apiListener, err = net.Listen("tcp", cfg.Addr); err != nil {
 		return nil, fmt.Errorf("awslocal: listen on %s for the API: %w", cfg.Addr, err)
 	}
@@ -120,6 +125,9 @@ func (sv *services) wire(t *awsstack.Stack, functions map[string]*emulator.Funct
 		sv.buses[b.LogicalID] = bus
 		destinations[b.LogicalID] = bus
 	}
+	if err := sv.serveEventBridge(cfg, served); err != nil {
+		return err
+	}
 	svc, err = lambdaservice.New(lambdaservice.Config{Stack: t, Functions: syncFns, Buses: destinations,
 		Invoker: sv.invoker, RetryDelay: cfg.RetryDelay, Verifier: verifier, Logger: cfg.Logger})
 	if err != nil {
@@ -146,8 +154,30 @@ func (t lateTarget) Invoke(ctx context.Context, payload json.RawMessage) error {
 	return fn.Invoke(ctx, payload)
 }
 
+// serveEventBridge serves the buses' API to the functions' role and to the
+// API's principals (who replay archives).
+func (sv *services) serveEventBridge(cfg Config, served chan<- error) error {
+	verifier, err := sigv4.NewVerifier(sigv4.Config{Region: cfg.Region, Service: "events",
+		Credentials: append([]sigv4.Credential{sv.functionRole}, cfg.Credentials...)})
+	if err != nil {
+		return err
+	}
+	buses := make([]*eventbus.Bus, 0, len(sv.buses))
+	for _, b := range sv.buses {
+		buses = append(buses, b)
+	}
+	sv.eventsAPI = &http.Server{Handler: eventbus.NewAPI(buses, verifier, cfg.Logger), ReadHeaderTimeout: 10 * time.Second}
+	serve(sv.eventsAPI, sv.eventsAPILn, "EventBridge", served)
+	return nil
+}
+
 func (sv *services) close(ctx context.Context) error {
 	var errs []error
+	if sv.eventsAPI != nil {
+		errs = append(errs, sv.eventsAPI.Shutdown(ctx))
+	} else if sv.eventsAPILn != nil {
+		sv.eventsAPILn.Close()
+	}
 	if sv.lambda != nil {
 		errs = append(errs, sv.lambda.Shutdown(ctx))
 	} else if sv.lambdaLn != nil {

@@ -33,7 +33,7 @@ func setup(t *testing.T, others ...sigv4.Credential) (*Stack, *syncbuf.Buffer) {
 	defer cancel()
 	s, err := Start(ctx, Config{
 		ModuleDir: moduleDir, CDKOut: cdkOut, DataDir: t.TempDir(),
-		Addr: "127.0.0.1:0", EventsAddr: "127.0.0.1:0",
+		Addr: "127.0.0.1:0", EventsAddr: "127.0.0.1:0", EventBridgeAddr: "127.0.0.1:0",
 		Credentials: append([]sigv4.Credential{caller}, others...), Region: "us-east-1", Account: "000000000000",
 		Concurrency: 2, RetryDelay: 10 * time.Millisecond,
 		FunctionLog: log, Logger: slog.New(slog.NewTextHandler(log, nil)),
