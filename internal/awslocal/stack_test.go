@@ -146,6 +146,11 @@ func TestSeedAndFailureFlows(t *testing.T) {
 		t.Errorf("GET /prod/nothing: %d %v, want the template's MISSING_AUTHENTICATION_TOKEN problem", resp.StatusCode, doc)
 	}
 
+	// A body outside the template's request model gets the gateway's BAD_REQUEST_BODY.
+	if resp, doc := call(t, "POST", s.APIURL()+"jobs", `{"seconds":0}`); resp.StatusCode != http.StatusBadRequest || !strings.Contains(doc["detail"].(string), "the body must be a JSON object") {
+		t.Errorf("POST {\"seconds\":0}: %d %v, want the template's BAD_REQUEST_BODY problem", resp.StatusCode, doc)
+	}
+
 	job := await(t, submit(t, s, `{"seconds":1}`))
 	results, _ := job["results"].(map[string]any)
 	if job["status"] != "Success" || results["message"] != "I slept for 1 seconds" {

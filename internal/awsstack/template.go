@@ -25,6 +25,7 @@ const (
 	typeAPIMethod         = "AWS::ApiGateway::Method"
 	typeAPIStage          = "AWS::ApiGateway::Stage"
 	typeGatewayResponse   = "AWS::ApiGateway::GatewayResponse"
+	typeAPIModel          = "AWS::ApiGateway::Model"
 	typeEventsAPI         = "AWS::AppSync::Api"
 	typeChannelNamespace  = "AWS::AppSync::ChannelNamespace"
 	typeAPIKey            = "AWS::AppSync::ApiKey"
