@@ -86,15 +86,11 @@ func do(t *testing.T, method, url, body string, sign bool) (*http.Response, stri
 	if err != nil {
 		t.Fatal(err)
 	}
+	signer := sigv4.Credential{}
 	if sign {
-		sigv4test.Sign(t, req, []byte(body), cred, "us-east-1")
+		signer = cred
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	resp, b := sigv4test.Do(t, req, []byte(body), signer, "us-east-1")
 	return resp, string(b)
 }
 
@@ -172,17 +168,12 @@ func TestBadSignatureGetsTheTemplatesResponse(t *testing.T) {
 	req, _ := http.NewRequest("GET", srv.URL+"/prod/jobs/j1", nil)
 	wrong := cred
 	wrong.SecretAccessKey = "wrong"
-	sigv4test.Sign(t, req, nil, wrong, "us-east-1")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
+	resp, body := sigv4test.Do(t, req, nil, wrong, "us-east-1")
 	var problem struct {
 		Status int    `json:"status"`
 		Detail string `json:"detail"`
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&problem); err != nil {
+	if err := json.Unmarshal(body, &problem); err != nil {
 		t.Fatal(err)
 	}
 	if resp.StatusCode != 403 || resp.Header.Get("Content-Type") != "application/problem+json" || !strings.HasPrefix(problem.Detail, "The request signature we calculated does not match") {
@@ -215,13 +206,7 @@ func TestRequestModelChecksJSONBodies(t *testing.T) {
 			if c.contentType != "" {
 				req.Header.Set("Content-Type", c.contentType)
 			}
-			sigv4test.Sign(t, req, []byte(c.body), cred, "us-east-1")
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			body, _ := io.ReadAll(resp.Body)
+			resp, body := sigv4test.Do(t, req, []byte(c.body), cred, "us-east-1")
 			if resp.StatusCode != c.status || (c.status == 400 && !strings.Contains(string(body), "Invalid request body")) {
 				t.Errorf("%d %s, want %d", resp.StatusCode, body, c.status)
 			}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -91,13 +90,7 @@ func callAs(t *testing.T, cred sigv4.Credential, method, url, body string, heade
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	sigv4test.Sign(t, req, []byte(body), cred, "us-east-1")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
+	resp, raw := sigv4test.Do(t, req, []byte(body), cred, "us-east-1")
 	var doc map[string]any
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		t.Fatalf("%s %s: %d, not JSON: %s", method, url, resp.StatusCode, raw)

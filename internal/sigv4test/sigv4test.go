@@ -7,6 +7,7 @@ package sigv4test
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"io"
 	"net/http"
 	"testing"
 	"time"
@@ -28,4 +29,23 @@ func Sign(t testing.TB, req *http.Request, body []byte, cred sigv4.Credential, r
 	if err := v4.NewSigner().SignHTTP(req.Context(), creds, req, hash, sigv4.DefaultService, region, time.Now()); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// Do signs req as Sign does (unless cred is the zero Credential), sends it
+// and returns the response with its body read.
+func Do(t testing.TB, req *http.Request, body []byte, cred sigv4.Credential, region string) (*http.Response, []byte) {
+	t.Helper()
+	if cred != (sigv4.Credential{}) {
+		Sign(t, req, body, cred, region)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, raw
 }
