@@ -19,6 +19,7 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -221,10 +222,15 @@ func functionError(body []byte) *FunctionError {
 type instance struct {
 	cmd       *exec.Cmd
 	invokeURL string
-	output    sync.WaitGroup // the output scanners
-	exited    chan struct{}
+	output    *os.File       // the read end of the emulator's and the runtime's stdout and stderr
+	scanned   sync.WaitGroup // the output's scanner
+	exited    chan struct{}  // closed when the emulator has exited
 	waitErr   error
 }
+
+// stopGrace is how long the emulator may take to stop its runtime and exit,
+// and the runtime's output to end, before they are killed.
+const stopGrace = 5 * time.Second
 
 func (f *Function) start(ctx context.Context) (*instance, error) {
 	apiAddr, err := freeAddr()
@@ -240,23 +246,28 @@ func (f *Function) start(ctx context.Context) (*instance, error) {
 		"--runtime-interface-emulator-address", apiAddr, "--runtime-api-address", runtimeAddr, f.cfg.Bootstrap)
 	cmd.Dir = filepath.Dir(f.cfg.Bootstrap)
 	cmd.Env = f.environment()
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // stop the bootstrap with its emulator
-	stdout, err := cmd.StdoutPipe()
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// A pipe of our own rather than StdoutPipe: the runtime, which the
+	// emulator starts in a process group of its own, holds it too, and
+	// waiting for the emulator must not wait for the runtime's output.
+	output, w, err := os.Pipe()
 	if err != nil {
 		return nil, err
 	}
-	cmd.Stderr = cmd.Stdout
-	inst := &instance{cmd: cmd, invokeURL: "http://" + apiAddr + "/2015-03-31/functions/function/invocations", exited: make(chan struct{})}
-	if err := cmd.Start(); err != nil {
+	cmd.Stdout, cmd.Stderr = w, w
+	inst := &instance{cmd: cmd, output: output, invokeURL: "http://" + apiAddr + "/2015-03-31/functions/function/invocations", exited: make(chan struct{})}
+	err = cmd.Start()
+	w.Close()
+	if err != nil {
+		output.Close()
 		return nil, fmt.Errorf("emulator: start %s for %s: %w", f.cfg.Emulator, f.cfg.Name, err)
 	}
-	inst.output.Add(1)
+	inst.scanned.Add(1)
 	go func() {
-		defer inst.output.Done()
-		f.scan(stdout)
+		defer inst.scanned.Done()
+		f.scan(output)
 	}()
 	go func() {
-		inst.output.Wait()
 		inst.waitErr = cmd.Wait()
 		close(inst.exited)
 	}()
@@ -287,21 +298,40 @@ func (inst *instance) awaitListening(ctx context.Context, addr string, timeout t
 	}
 }
 
-// stop kills the emulator's process group (the emulator and the function).
+// stop stops the emulator as a shutdown of the execution environment: the
+// emulator, told with SIGTERM, kills its runtime (which runs in a process
+// group of its own) and exits; one that does not is killed with its process
+// group after stopGrace. Its output is read to the end, or for stopGrace.
 func (inst *instance) stop() error {
 	if inst.cmd.Process == nil {
 		return nil
 	}
+	var errs []error
 	select {
 	case <-inst.exited:
-		return nil
 	default:
+		if err := inst.cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
+			errs = append(errs, fmt.Errorf("emulator: stop: %w", err))
+		}
+		select {
+		case <-inst.exited:
+		case <-time.After(stopGrace):
+			if err := syscall.Kill(-inst.cmd.Process.Pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
+				errs = append(errs, fmt.Errorf("emulator: kill: %w", err))
+			}
+			<-inst.exited
+			errs = append(errs, fmt.Errorf("emulator: pid %d did not stop within %v of SIGTERM; killed, its runtime may outlive it", inst.cmd.Process.Pid, stopGrace))
+		}
 	}
-	if err := syscall.Kill(-inst.cmd.Process.Pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
-		return fmt.Errorf("emulator: stop: %w", err)
+	ended := make(chan struct{})
+	go func() { inst.scanned.Wait(); close(ended) }()
+	select {
+	case <-ended:
+	case <-time.After(stopGrace):
+		errs = append(errs, fmt.Errorf("emulator: the output of pid %d did not end within %v: a runtime still holds it", inst.cmd.Process.Pid, stopGrace))
 	}
-	<-inst.exited
-	return nil
+	inst.output.Close()
+	return errors.Join(errs...)
 }
 
 // The emulator's lines that time the runtime's init.

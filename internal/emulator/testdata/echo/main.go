@@ -1,12 +1,14 @@
 // Command echo is a Lambda function for the emulator's tests: it answers
 // {"env": <the variable named by the event's "env">, "payload": <the event>},
 // fails with the event's "fail" message, after sleeping "sleepMs" (deadline or not)
-// and holding a connection to "hold" until it closes.
+// and holding a connection to "hold", to which it writes its process id,
+// until it closes.
 package main
 
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -25,6 +27,7 @@ type event struct {
 type result struct {
 	Env     string          `json:"env"`
 	Payload json.RawMessage `json:"payload"`
+	PID     int             `json:"pid"` // the runtime's process
 }
 
 func handle(payload json.RawMessage) (result, error) {
@@ -38,13 +41,14 @@ func handle(payload json.RawMessage) (result, error) {
 		if err != nil {
 			return result{}, err
 		}
+		fmt.Fprintf(conn, "%d\n", os.Getpid())
 		_, _ = io.Copy(io.Discard, conn)
 		conn.Close()
 	}
 	if e.Fail != "" {
 		return result{}, errors.New(e.Fail)
 	}
-	return result{Env: os.Getenv(e.Env), Payload: payload}, nil
+	return result{Env: os.Getenv(e.Env), Payload: payload, PID: os.Getpid()}, nil
 }
 
 func main() { lambda.Start(handle) }
