@@ -157,6 +157,16 @@ func TestSeedAndFailureFlows(t *testing.T) {
 		t.Errorf("the failing job: %v, want Failure SecondsAboveLimit, RetriesExhausted", job)
 	}
 
+	// A cancelled job stays Cancelled, whatever its processor does after.
+	url := submit(t, s, `{"seconds":2}`)
+	if resp, job := call(t, "DELETE", url, ""); resp.StatusCode != http.StatusOK || job["status"] != "Cancelled" {
+		t.Errorf("DELETE: %d %v, want 200 Cancelled", resp.StatusCode, job)
+	}
+	time.Sleep(3 * time.Second) // the processor's attempt, had it not seen the cancellation, ends by now
+	if _, job := call(t, "GET", url, ""); job["status"] != "Cancelled" {
+		t.Errorf("after the job's run time: %v, want it still Cancelled", job)
+	}
+
 	// The same Idempotency-Key and body give the same job.
 	first, _ := call(t, "POST", s.APIURL()+"jobs", `{"seconds":1}`, "Idempotency-Key", "order-42")
 	again, job := call(t, "POST", s.APIURL()+"jobs", `{"seconds":1}`, "Idempotency-Key", "order-42")
