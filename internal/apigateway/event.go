@@ -16,13 +16,28 @@ import (
 // requestContext.identity.
 type identity struct {
 	UserArn, Caller, User, AccessKey, AccountID string
+	CognitoPoolID, CognitoID                    string
 }
 
-// identityOf is the identity of principal, an IAM ARN, signing with
-// accessKey. API Gateway gives the caller's unique id (AIDA… for a user,
+// CognitoPrincipalPrefix starts a local principal that stands for a Cognito
+// identity pool identity: cognito-identity:<pool id>/<identity id>. Its
+// requests carry the identity as API Gateway gives it for the pool's
+// credentials: the pool and identity ids, and the session of the pool's
+// authenticated role.
+const CognitoPrincipalPrefix = "cognito-identity:"
+
+// identityOf is the identity of principal, an IAM ARN or a Cognito
+// identity (CognitoPrincipalPrefix), signing with accessKey; account is the
+// API's. API Gateway gives the caller's unique id (AIDA… for a user,
 // AROA…:<session> for a role session); locally it is derived from the ARN,
 // stable across runs.
-func identityOf(principal, accessKey string) identity {
+func identityOf(principal, accessKey, account string) identity {
+	if pool, identityID, ok := strings.Cut(strings.TrimPrefix(principal, CognitoPrincipalPrefix), "/"); ok && strings.HasPrefix(principal, CognitoPrincipalPrefix) {
+		role := "arn:aws:iam::" + account + ":role/Cognito_AuthRole"
+		caller := uniqueID("AROA", role) + ":CognitoIdentityCredentials"
+		return identity{UserArn: "arn:aws:sts::" + account + ":assumed-role/Cognito_AuthRole/CognitoIdentityCredentials",
+			Caller: caller, User: caller, AccessKey: accessKey, AccountID: account, CognitoPoolID: pool, CognitoID: identityID}
+	}
 	id := identity{UserArn: principal, AccessKey: accessKey}
 	a, err := arn.Parse(principal)
 	if err != nil {
@@ -91,6 +106,7 @@ func (g *Gateway) event(r *http.Request, rt *route, params map[string]string, st
 			Identity: events.APIGatewayRequestIdentity{
 				AccountID: id.AccountID, Caller: id.Caller, AccessKey: id.AccessKey, SourceIP: sourceIP,
 				UserArn: id.UserArn, UserAgent: r.UserAgent(), User: id.User,
+				CognitoIdentityPoolID: id.CognitoPoolID, CognitoIdentityID: id.CognitoID,
 			},
 			ResourcePath:     rt.Path,
 			Path:             "/" + g.cfg.API.Stage + path,
@@ -99,6 +115,9 @@ func (g *Gateway) event(r *http.Request, rt *route, params map[string]string, st
 			RequestTimeEpoch: now.UnixMilli(),
 			APIID:            strings.ToLower(g.cfg.API.LogicalID),
 		},
+	}
+	if id.CognitoID != "" {
+		e.RequestContext.Identity.CognitoAuthenticationType = "authenticated"
 	}
 	if len(params) > 0 {
 		e.PathParameters = params

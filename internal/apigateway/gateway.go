@@ -160,7 +160,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			g.gatewayResponse(w, "DEFAULT_5XX", "Internal server error")
 			return
 		}
-		id = identityOf(principal, accessKeyOf(r.Header.Get("Authorization")))
+		id = identityOf(principal, accessKeyOf(r.Header.Get("Authorization")), g.cfg.Account)
 	}
 	if !rt.validBody(r.Header.Get("Content-Type"), body) {
 		g.gatewayResponse(w, "BAD_REQUEST_BODY", "Invalid request body")

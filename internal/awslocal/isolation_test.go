@@ -6,12 +6,14 @@ import (
 	"testing"
 
 	"github.com/asyncjobs/asyncjobs/auth/sigv4"
+	"github.com/asyncjobs/asyncjobs/internal/apigateway"
 	"github.com/asyncjobs/asyncjobs/internal/awsstack"
 )
 
 // TestIsolationBetweenIdentities: the API function takes each job's owner
 // from the identity the gateway verified, as in AWS: IAM users apart, the
-// invoke role's sessions apart, another role's sessions together.
+// invoke role's sessions apart, another role's sessions together, Cognito
+// identities apart although they share the pool's role.
 func TestIsolationBetweenIdentities(t *testing.T) {
 	principal := func(name, arn string) sigv4.Credential {
 		return sigv4.Credential{AccessKeyID: "AKIA" + strings.ToUpper(name), SecretAccessKey: name + "-secret", Principal: arn}
@@ -23,8 +25,11 @@ func TestIsolationBetweenIdentities(t *testing.T) {
 		bobRole    = principal("bobinvoke", "arn:aws:sts::000000000000:assumed-role/"+invokeRole+"/bob")
 		ciSession1 = principal("cione", "arn:aws:sts::000000000000:assumed-role/ci/run-1")
 		ciSession2 = principal("citwo", "arn:aws:sts::000000000000:assumed-role/ci/run-2")
+		cognitoA   = principal("cognitoa", apigateway.CognitoPrincipalPrefix+"us-east-1:pool/us-east-1:identity-a")
+		cognitoB   = principal("cognitob", apigateway.CognitoPrincipalPrefix+"us-east-1:pool/us-east-1:identity-b")
+		cognitoA2  = principal("cognitoatoo", apigateway.CognitoPrincipalPrefix+"us-east-1:pool/us-east-1:identity-a")
 	)
-	s, _ := setup(t, bob, aliceRole, bobRole, ciSession1, ciSession2)
+	s, _ := setup(t, bob, aliceRole, bobRole, ciSession1, ciSession2, cognitoA, cognitoB, cognitoA2)
 	cases := []struct {
 		name          string
 		owner, reader sigv4.Credential
@@ -35,6 +40,8 @@ func TestIsolationBetweenIdentities(t *testing.T) {
 		{"another session of the invoke role", aliceRole, bobRole, http.StatusNotFound},
 		{"the IAM user, not its invoke role session", caller, aliceRole, http.StatusNotFound},
 		{"another session of any other role", ciSession1, ciSession2, http.StatusOK},
+		{"another Cognito identity of the pool", cognitoA, cognitoB, http.StatusNotFound},
+		{"the same Cognito identity with other keys", cognitoA, cognitoA2, http.StatusOK},
 	}
 	for _, c := range cases {
 		resp, job := callAs(t, c.owner, "POST", s.APIURL()+"jobs", `{"type":"noop","parameters":{}}`)
