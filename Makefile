@@ -12,6 +12,11 @@ NODE_DEPS := $(addsuffix /node_modules/.package-lock.json,$(NODE_DIRS))
 run:
 	$(GO) run ./cmd/jobsd $(ARGS)
 
+## aws-local: run the synthesized stack here under the Lambda runtime emulator (synthesizes it first if infra/cdk.out is missing; ARGS for flags)
+aws-local: internal/dynalite/node/node_modules/.package-lock.json
+	@test -f infra/cdk.out/manifest.json || $(MAKE) --no-print-directory synth
+	$(GO) run ./cmd/awslocal $(ARGS)
+
 ## test: lint, then every test with the race detector (installs the Node packages and synthesizes the stack first)
 test: lint $(NODE_DEPS) synth
 	$(GO) test -race -count=1 ./...
@@ -56,11 +61,6 @@ infra-go-test: lambdas infra/node_modules/.package-lock.json
 ## synth: build the Lambdas and synthesize the stack into infra/cdk.out with the pinned CDK CLI
 synth: lambdas infra/node_modules/.package-lock.json
 	cd infra && $(CDK_ENV) npx cdk synth --quiet
-
-## aws-local: run the synthesized stack here under the Lambda runtime emulator (synthesizes it first if infra/cdk.out is missing; ARGS for flags)
-aws-local: internal/dynalite/node/node_modules/.package-lock.json
-	@test -f infra/cdk.out/manifest.json || $(MAKE) --no-print-directory synth
-	$(GO) run ./cmd/awslocal $(ARGS)
 
 ## deploy: build the Lambdas and deploy the stack to the AWS account of your credentials
 deploy: lambdas infra/node_modules/.package-lock.json
