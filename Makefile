@@ -3,20 +3,25 @@ GO      ?= go
 BIN     := bin
 ARGS    ?=
 # Folders with Node packages that the tests use; installed from their lock files.
-NODE_DIRS := interop/amplify postman jobs/dynamostore/testdata/dynalite infra
+NODE_DIRS := interop/amplify postman jobs/dynamostore/testdata/dynalite internal/dynalite/node infra
 NODE_DEPS := $(addsuffix /node_modules/.package-lock.json,$(NODE_DIRS))
 
-.PHONY: run test lint build clean help lambdas fuzz-seeds infra-test deploy bench
+.PHONY: run test lint build clean help lambdas fuzz-seeds infra-test infra-go-test synth aws-local deploy bench
 
 ## run: start the whole system in the foreground (ARGS="--addr 127.0.0.1:9090" to pass flags)
 run:
 	$(GO) run ./cmd/jobsd $(ARGS)
 
-## test: lint, then every test with the race detector (installs the Node packages first)
-test: lint $(NODE_DEPS)
+## aws-local: run the synthesized stack here under the Lambda runtime emulator (synthesizes it first if infra/cdk.out is missing; ARGS for flags)
+aws-local: internal/dynalite/node/node_modules/.package-lock.json
+	@test -f infra/cdk.out/manifest.json || $(MAKE) --no-print-directory synth
+	$(GO) run ./cmd/awslocal $(ARGS)
+
+## test: lint, then every test with the race detector (installs the Node packages and synthesizes the stack first)
+test: lint $(NODE_DEPS) synth
 	$(GO) test -race -count=1 ./...
 	$(MAKE) --no-print-directory fuzz-seeds
-	$(MAKE) --no-print-directory infra-test
+	$(MAKE) --no-print-directory infra-go-test
 
 %/node_modules/.package-lock.json: %/package-lock.json
 	cd $* && npm ci --no-audit --no-fund
@@ -34,10 +39,12 @@ build:
 
 ## lambdas: build the Lambda functions for provided.al2023 on arm64 as bin/lambda/<name>/bootstrap
 LAMBDAS := api processor errorhandler
+# The bootstraps' build flags; internal/lambdabuild builds the local stack's with the same (a test checks).
+LAMBDA_BUILD_FLAGS := -tags lambda.norpc -trimpath '-ldflags=-s -w'
 lambdas:
 	@for fn in $(LAMBDAS); do \
 		echo "building $(BIN)/lambda/$$fn/bootstrap"; \
-		GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w' \
+		GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build $(LAMBDA_BUILD_FLAGS) \
 			-o $(BIN)/lambda/$$fn/bootstrap ./cmd/$$fn-lambda || exit 1; \
 	done
 	@ls -l $(addprefix $(BIN)/lambda/,$(addsuffix /bootstrap,$(LAMBDAS)))
@@ -46,8 +53,13 @@ lambdas:
 CDK_ENV := JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1 JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
 
 ## infra-test: the CDK app's tests, then `cdk synth` with the pinned CLI over the built Lambdas
-infra-test: lambdas infra/node_modules/.package-lock.json
+infra-test: infra-go-test synth
+
+infra-go-test: lambdas infra/node_modules/.package-lock.json
 	cd infra && $(GO) vet ./... && $(CDK_ENV) $(GO) test -count=1 ./...
+
+## synth: build the Lambdas and synthesize the stack into infra/cdk.out with the pinned CDK CLI
+synth: lambdas infra/node_modules/.package-lock.json
 	cd infra && $(CDK_ENV) npx cdk synth --quiet
 
 ## deploy: build the Lambdas and deploy the stack to the AWS account of your credentials (STAGE=dev: AsyncJobs-dev)

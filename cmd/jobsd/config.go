@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"sort"
 	"strings"
 	"time"
 
+	"github.com/asyncjobs/asyncjobs/internal/credfile"
+	"github.com/asyncjobs/asyncjobs/internal/envflag"
 	"github.com/asyncjobs/asyncjobs/local"
 	"github.com/asyncjobs/asyncjobs/push"
 )
@@ -76,7 +76,7 @@ func serveConfig(args []string, stderr io.Writer) (settings, *slog.Logger, error
 		fs.PrintDefaults()
 	}
 	s := settings{Config: cfg}
-	if err := parse(fs, args, env); err != nil {
+	if err := envflag.Parse(fs, args, env); err != nil {
 		return s, nil, err
 	}
 	logger, err := newLogger(stderr, logLevel, logFormat)
@@ -87,7 +87,7 @@ func serveConfig(args []string, stderr io.Writer) (settings, *slog.Logger, error
 	if cfg.Auth, err = authEnabled(authMode); err != nil {
 		return s, nil, err
 	}
-	if cfg.Credentials, err = credentials(credentialsFile); err != nil {
+	if cfg.Credentials, err = credfile.Read(credentialsFile); err != nil {
 		return s, nil, err
 	}
 	s = settings{Config: cfg, credentialsFile: credentialsFile}
@@ -102,34 +102,6 @@ func serveConfig(args []string, stderr io.Writer) (settings, *slog.Logger, error
 		logger.Warn(warning)
 	}
 	return s, logger, nil
-}
-
-// parse reads args, then fills every flag not given on the command line from
-// its environment variable, if that is set.
-func parse(fs *flag.FlagSet, args []string, env map[string]string) error {
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
-	}
-	given := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
-	names := make([]string, 0, len(env))
-	for name := range env {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		v, ok := os.LookupEnv(env[name])
-		if given[name] || !ok {
-			continue
-		}
-		if err := fs.Set(name, v); err != nil {
-			return fmt.Errorf("%s=%q: %w", env[name], v, err)
-		}
-	}
-	return nil
 }
 
 func validate(cfg local.Config) error {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/asyncjobs/asyncjobs/auth/sigv4"
+	"github.com/asyncjobs/asyncjobs/internal/credfile"
 )
 
 // TestCredentialsFileReplacesTheDevCredential: with --credentials-file the
@@ -13,7 +14,7 @@ import (
 func TestCredentialsFileReplacesTheDevCredential(t *testing.T) {
 	t.Setenv("JOBS_ACCESS_KEY_ID", "AKIAFROMENVIRONMENT0")
 	t.Setenv("JOBS_SECRET_ACCESS_KEY", "secret-from-the-environment-00000000000")
-	got, err := credentials(credentialsFile(t, twoPrincipals))
+	got, err := credfile.Read(credentialsFile(t, twoPrincipals))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,7 +25,7 @@ func TestCredentialsFileReplacesTheDevCredential(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("with a file: %+v, want exactly the file's principals %+v", got, want)
 	}
-	got, err = credentials("")
+	got, err = credfile.Read("")
 	local := sigv4.Credential{AccessKeyID: "AKIAFROMENVIRONMENT0", SecretAccessKey: "secret-from-the-environment-00000000000", Principal: sigv4.DevPrincipal}
 	if err != nil || !reflect.DeepEqual(got, []sigv4.Credential{local}) {
 		t.Fatalf("without a file: %+v %v, want the local principal with the environment's keys", got, err)
