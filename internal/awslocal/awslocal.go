@@ -66,6 +66,7 @@ type Stack struct {
 
 	cfg      Config
 	services *services
+	events   *eventsEndpoint
 	closers  []func(context.Context) error // in the order they run at Close
 	served   chan error
 }
@@ -84,10 +85,11 @@ func Start(ctx context.Context, cfg Config) (s *Stack, err error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("awslocal: data directory: %w", err)
 	}
-	events, err := startEvents(cfg, s.served)
+	events, err := listenEvents(cfg)
 	if err != nil {
 		return nil, err
 	}
+	s.events = events
 	s.closers = append(s.closers, events.close)
 
 	sf, err := awsstack.OnlyStack(cfg.CDKOut)
@@ -107,6 +109,9 @@ func Start(ctx context.Context, cfg Config) (s *Stack, err error) {
 		return nil, err
 	}
 	if err := s.services.wire(s.Template, s.Functions, cfg, s.served); err != nil {
+		return nil, err
+	}
+	if err := events.serve(cfg, s.Template.Events, s.services.functionRole, s.served); err != nil {
 		return nil, err
 	}
 	api, err := s.startAPI()
@@ -211,6 +216,12 @@ func serve(srv *http.Server, l net.Listener, what string, served chan<- error) {
 
 // EventBridgeURL is the URL of the EventBridge API of the stack's buses.
 func (s *Stack) EventBridgeURL() string { return "http://" + s.services.eventsAPILn.Addr().String() }
+
+// EventsAPIKey is the key the events endpoint accepts for API_KEY auth.
+func (s *Stack) EventsAPIKey() string { return s.events.apiKey }
+
+// CAFile is the local CA's certificate, which the events endpoint's clients trust.
+func (s *Stack) CAFile() string { return s.events.caFile }
 
 // DynamoDBEndpoint is dynalite's URL.
 func (s *Stack) DynamoDBEndpoint() string { return s.services.dynamo.Endpoint }

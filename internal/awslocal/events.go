@@ -2,31 +2,32 @@ package awslocal
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"path/filepath"
-	"time"
+	"strings"
 
+	"github.com/asyncjobs/asyncjobs/auth/sigv4"
+	"github.com/asyncjobs/asyncjobs/internal/awsstack"
 	"github.com/asyncjobs/asyncjobs/push/localevents"
 )
 
-// eventsUnavailable is the events endpoint's answer until push/localevents
-// accepts IAM: in AWS only IAM (the functions' roles) may publish to the
-// jobs namespace, and jobsd's endpoint takes API keys only.
-const eventsUnavailable = `{"errors":[{"errorType":"NotImplemented","message":"the local AWS stack does not serve AppSync Events yet: push/localevents does not accept IAM (SigV4, service appsync), which the template requires for publishing; poll GET /jobs/{id} instead"}]}`
-
-// eventsEndpoint holds the events address, with TLS from the local CA so
-// the functions' HTTPS calls reach it, and answers every request with
-// eventsUnavailable.
+// eventsEndpoint is the stack's AppSync Events API on this machine:
+// push/localevents with the template's namespaces and auth modes, IAM
+// (service appsync) for the functions' role, and an API key.
 type eventsEndpoint struct {
-	addr   string
-	caFile string
-	server *http.Server
+	addr, caFile, apiKey string
+	listener             net.Listener
+	server               *localevents.Server
+	http                 *http.Server
 }
 
-func startEvents(cfg Config, served chan<- error) (*eventsEndpoint, error) {
+// listenEvents makes the CA and listens: the template's references to the
+// events API resolve to this address.
+func listenEvents(cfg Config) (*eventsEndpoint, error) {
 	tlsConfig, caFile, err := localevents.ServerTLS(filepath.Join(cfg.DataDir, "tls"))
 	if err != nil {
 		return nil, fmt.Errorf("awslocal: the events endpoint's certificates: %w", err)
@@ -35,21 +36,50 @@ func startEvents(cfg Config, served chan<- error) (*eventsEndpoint, error) {
 	if err != nil {
 		return nil, fmt.Errorf("awslocal: listen on %s for events: %w", cfg.EventsAddr, err)
 	}
-	srv := &http.Server{
-		TLSConfig:         tlsConfig,
-		ReadHeaderTimeout: 10 * time.Second,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusNotImplemented)
-			w.Write([]byte(eventsUnavailable))
-		}),
+	key := "da2-" + strings.ToLower(rand.Text())
+	e := &eventsEndpoint{addr: l.Addr().String(), caFile: caFile, apiKey: key, listener: l}
+	e.http = &http.Server{TLSConfig: tlsConfig}
+	return e, nil
+}
+
+func modes(types []string) []localevents.AuthMode {
+	out := make([]localevents.AuthMode, len(types))
+	for i, t := range types {
+		out[i] = localevents.AuthMode(t)
 	}
+	return out
+}
+
+// serve serves the template's events API, the functions' role signing with IAM.
+func (e *eventsEndpoint) serve(cfg Config, api awsstack.EventsAPI, role sigv4.Credential, served chan<- error) error {
+	iam, err := sigv4.NewVerifier(sigv4.Config{Region: cfg.Region, Service: "appsync", Credentials: append([]sigv4.Credential{role}, cfg.Credentials...)})
+	if err != nil {
+		return err
+	}
+	lc := localevents.Config{
+		APIKeys: []string{e.apiKey}, IAM: iam, Addr: e.addr, Logger: cfg.Logger,
+		ConnectionAuthModes: modes(api.ConnectionAuth), DefaultPublishAuthModes: modes(api.PublishAuth),
+		DefaultSubscribeAuthModes: modes(api.SubscribeAuth), NamespaceAuthModes: map[string]localevents.NamespaceAuthModes{},
+	}
+	for _, ns := range api.Namespaces {
+		lc.JobNamespaces = append(lc.JobNamespaces, ns.Name)
+		lc.NamespaceAuthModes[ns.Name] = localevents.NamespaceAuthModes{Publish: modes(ns.PublishAuth), Subscribe: modes(ns.SubscribeAuth)}
+	}
+	e.server = localevents.New(lc)
+	tlsConfig := e.http.TLSConfig
+	e.http = e.server.HTTPServer(tlsConfig)
 	go func() {
-		if err := srv.ServeTLS(l, "", ""); !errors.Is(err, http.ErrServerClosed) {
+		if err := e.http.ServeTLS(e.listener, "", ""); !errors.Is(err, http.ErrServerClosed) {
 			served <- fmt.Errorf("events endpoint: %w", err)
 		}
 	}()
-	return &eventsEndpoint{addr: l.Addr().String(), caFile: caFile, server: srv}, nil
+	return nil
 }
 
-func (e *eventsEndpoint) close(ctx context.Context) error { return e.server.Shutdown(ctx) }
+func (e *eventsEndpoint) close(ctx context.Context) error {
+	if e.server == nil {
+		return e.listener.Close()
+	}
+	e.server.Close()
+	return e.http.Shutdown(ctx)
+}

@@ -69,7 +69,9 @@ func start(t *testing.T, cfg Config) (*Function, *syncbuf.Buffer) {
 
 func invoke(t *testing.T, f *Function, event string) (map[string]any, error) {
 	t.Helper()
-	out, err := f.Invoke(t.Context(), []byte(event))
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute) // a test never waits for ever
+	defer cancel()
+	out, err := f.Invoke(ctx, []byte(event))
 	if err != nil {
 		return nil, err
 	}
@@ -147,11 +149,7 @@ func TestInstancesRunInvocationsAtOnce(t *testing.T) {
 	}
 	var held []net.Conn
 	for range 2 { // both instances run at once: each holds a connection
-		conn, err := l.Accept()
-		if err != nil {
-			t.Fatal(err)
-		}
-		held = append(held, conn)
+		held = append(held, acceptHold(t, l, done))
 	}
 	// A third invocation waits for a free instance.
 	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
@@ -167,4 +165,33 @@ func TestInstancesRunInvocationsAtOnce(t *testing.T) {
 			t.Error(err)
 		}
 	}
+}
+
+// acceptHold accepts the connection of an invocation of {"hold": l's
+// address}, failing the test if an invocation ends first (its error comes on
+// ended) or none connects within a minute: a test never waits for ever.
+func acceptHold(t *testing.T, l net.Listener, ended <-chan error) net.Conn {
+	t.Helper()
+	if err := l.(*net.TCPListener).SetDeadline(time.Now().Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	accepted := make(chan net.Conn, 1)
+	failed := make(chan error, 1)
+	go func() {
+		conn, err := l.Accept()
+		if err != nil {
+			failed <- err
+			return
+		}
+		accepted <- conn
+	}()
+	select {
+	case conn := <-accepted:
+		return conn
+	case err := <-failed:
+		t.Fatalf("no invocation held a connection: %v", err)
+	case err := <-ended:
+		t.Fatalf("an invocation ended before it held a connection: %v", err)
+	}
+	return nil
 }

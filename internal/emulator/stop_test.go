@@ -28,12 +28,16 @@ func TestCloseStopsABusyRuntime(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	go f.Invoke(t.Context(), []byte(`{"hold":"`+l.Addr().String()+`"}`))
-	conn, err := l.Accept()
-	if err != nil {
+	ended := make(chan error, 1)
+	go func() {
+		_, err := f.Invoke(t.Context(), []byte(`{"hold":"`+l.Addr().String()+`"}`))
+		ended <- err
+	}()
+	conn := acceptHold(t, l, ended)
+	defer conn.Close() // held open: the invocation runs until Close stops it
+	if err := conn.SetReadDeadline(time.Now().Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close() // held open: the invocation runs until Close stops it
 	line, err := bufio.NewReader(conn).ReadString('\n')
 	if err != nil {
 		t.Fatal(err)
