@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin
 ARGS    ?=
 # Folders with Node packages that the tests use; installed from their lock files.
-NODE_DIRS := interop/amplify postman jobs/dynamostore/testdata/dynalite internal/dynalite/node infra
+NODE_DIRS := interop/amplify postman internal/dynalite/node infra
 NODE_DEPS := $(addsuffix /node_modules/.package-lock.json,$(NODE_DIRS))
 
 .PHONY: run test lint build clean help lambdas fuzz-seeds infra-test infra-go-test synth aws-local deploy bench

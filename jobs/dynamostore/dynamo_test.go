@@ -128,11 +128,11 @@ func TestExpiredJobReadsAsNotFound(t *testing.T) {
 	j.ExpiresAt = t0.Add(time.Hour)
 	mustCreate(t, s, j)
 
-	e.clock.set(j.ExpiresAt.Add(-time.Nanosecond))
+	e.clock.Set(j.ExpiresAt.Add(-time.Nanosecond))
 	if _, err := s.Get(t.Context(), j.ID); err != nil {
 		t.Fatalf("Get a nanosecond before it expires: %v", err)
 	}
-	e.clock.set(j.ExpiresAt)
+	e.clock.Set(j.ExpiresAt)
 	if _, err := s.Get(t.Context(), j.ID); !errors.Is(err, jobs.ErrNotFound) {
 		t.Errorf("Get once expired: %v, want ErrNotFound", err)
 	}

@@ -45,7 +45,7 @@ func assertHeldBy(t *testing.T, s *Store, owner, key string, want string) {
 func TestDanglingEntryIsReplaced(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
-	e.clock.set(time.Date(2030, 1, 2, 0, 0, 0, 500_000_000, time.UTC))
+	e.clock.Set(time.Date(2030, 1, 2, 0, 0, 0, 500_000_000, time.UTC))
 	s := e.store(nil)
 	_, err := e.client.PutItem(t.Context(), &dynamodb.PutItemInput{
 		TableName: aws.String(e.table),
