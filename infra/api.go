@@ -43,9 +43,9 @@ type restAPI struct {
 
 // newRestAPI creates the regional REST API in front of the API function:
 // every method requires SigV4 (AWS_IAM), /healthz and /openapi.json
-// included (API Gateway has no unsigned door), POST /jobs bodies are checked
-// against the submit model, requests are access-logged as JSON, and the
-// stage is throttled. API Gateway's own errors are problem+json like the
+// included (API Gateway has no unsigned door), POST /jobs bodies go to the
+// function unchecked (it validates them, field by field, as jobsd does),
+// requests are access-logged as JSON, and the stage is throttled. API Gateway's own errors are problem+json like the
 // function's.
 func newRestAPI(stack awscdk.Stack, cfg Config, handler awslambda.IFunction) restAPI {
 	accessLogs := awslogs.NewLogGroup(stack, jsii.String("ApiAccessLogs"), &awslogs.LogGroupProps{
@@ -73,30 +73,14 @@ func newRestAPI(stack awscdk.Stack, cfg Config, handler awslambda.IFunction) res
 	// The stack's ApiUrl output replaces the one RestApi adds by itself.
 	api.Node().TryRemoveChild(jsii.String("Endpoint"))
 
-	validator := api.AddRequestValidator(jsii.String("SubmitBodyValidator"), &awsapigateway.RequestValidatorOptions{
-		RequestValidatorName: jsii.String("submit-body"),
-		ValidateRequestBody:  jsii.Bool(true),
-		// POST /jobs declares no required parameters: nothing more to refuse,
-		// but the validator checks them all.
-		ValidateRequestParameters: jsii.Bool(true),
-	})
-	submitModel := api.AddModel(jsii.String("SubmitJobRequestModel"), &awsapigateway.ModelOptions{
-		ModelName:   jsii.String("SubmitJobRequest"),
-		ContentType: jsii.String("application/json"),
-		Description: jsii.String(`{"seconds": N} (the sleep job) or {"type": "<name>", "parameters": {...}}`),
-		Schema:      submitSchema(),
-	})
-
 	integration := awsapigateway.NewLambdaIntegration(handler, &awsapigateway.LambdaIntegrationOptions{
 		Proxy:           jsii.Bool(true),
 		AllowTestInvoke: jsii.Bool(false),
 	})
 	jobs := api.Root().AddResource(jsii.String("jobs"), nil)
-	jobs.AddMethod(jsii.String("POST"), integration, &awsapigateway.MethodOptions{
-		AuthorizationType: awsapigateway.AuthorizationType_IAM,
-		RequestValidator:  validator,
-		RequestModels:     &map[string]awsapigateway.IModel{"application/json": submitModel},
-	})
+	// No request validator or model: the function checks every body and
+	// answers field-level problem+json, the same in both shapes.
+	jobs.AddMethod(jsii.String("POST"), integration, iamOnly)
 	job := jobs.AddResource(jsii.String("{id}"), nil)
 	job.AddMethod(jsii.String("GET"), integration, iamOnly)
 	job.AddMethod(jsii.String("DELETE"), integration, iamOnly)
@@ -108,40 +92,6 @@ func newRestAPI(stack awscdk.Stack, cfg Config, handler awslambda.IFunction) res
 	invokeRole := newInvokeRole(stack, api)
 	suppressAPIRules(api, invokeRole)
 	return restAPI{api: api, invokeRole: invokeRole}
-}
-
-// submitSchema accepts the two bodies POST /jobs takes (JSON Schema draft 4,
-// which API Gateway validates with): the seed body {"seconds": N}, N an
-// integer ≥ 1, or the envelope {"type": "<name>", "parameters": {...}}. The
-// function checks the rest (the parameters of each type, unknown members).
-func submitSchema() *awsapigateway.JsonSchema {
-	object := awsapigateway.JsonSchemaType_OBJECT
-	return &awsapigateway.JsonSchema{
-		Schema: awsapigateway.JsonSchemaVersion_DRAFT4,
-		Title:  jsii.String("SubmitJobRequest"),
-		Type:   object,
-		AnyOf: &[]*awsapigateway.JsonSchema{
-			{
-				Title:    jsii.String("Seed"),
-				Type:     object,
-				Required: jsii.Strings("seconds"),
-				Properties: &map[string]*awsapigateway.JsonSchema{
-					"seconds": {Type: awsapigateway.JsonSchemaType_INTEGER, Minimum: jsii.Number(1)},
-				},
-			},
-			{
-				Title:    jsii.String("Envelope"),
-				Type:     object,
-				Required: jsii.Strings("type"),
-				Properties: &map[string]*awsapigateway.JsonSchema{
-					"type": {Type: awsapigateway.JsonSchemaType_STRING, MinLength: jsii.Number(1)},
-					"parameters": {Type: &[]awsapigateway.JsonSchemaType{
-						awsapigateway.JsonSchemaType_OBJECT, awsapigateway.JsonSchemaType_NULL,
-					}},
-				},
-			},
-		},
-	}
 }
 
 // problemResponse is one of API Gateway's own error responses.

@@ -20,6 +20,7 @@ import (
 	"github.com/asyncjobs/asyncjobs/errorhandling"
 	"github.com/asyncjobs/asyncjobs/errorhandling/localarchive"
 	"github.com/asyncjobs/asyncjobs/handlers"
+	"github.com/asyncjobs/asyncjobs/internal/eventskey"
 	"github.com/asyncjobs/asyncjobs/jobs"
 	"github.com/asyncjobs/asyncjobs/jobs/boltstore"
 	"github.com/asyncjobs/asyncjobs/jobs/jobtypes"
@@ -139,7 +140,7 @@ func Start(cfg Config) (sys *System, err error) {
 	if cfg.EventsAPIKey == "" {
 		// Read or made while the store's lock is held: no other jobsd on
 		// this data directory makes a key at the same time.
-		if cfg.EventsAPIKey, s.keyFile, err = eventsAPIKey(cfg.DataDir); err != nil {
+		if cfg.EventsAPIKey, s.keyFile, err = eventskey.Load(cfg.DataDir); err != nil {
 			return nil, err
 		}
 		s.cfg = cfg

@@ -1,16 +1,14 @@
 package local_test
 
 import (
-	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/asyncjobs/asyncjobs/auth/sigv4"
+	"github.com/asyncjobs/asyncjobs/internal/newmantest"
 	"github.com/asyncjobs/asyncjobs/local"
 )
 
@@ -35,80 +33,17 @@ var principalB = sigv4.Credential{
 // credentials file, using the environment file users choose for local mode
 // with the first principal's keys given as newman does (--env-var).
 func TestPostmanCollection(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs Node")
-	}
 	dir, err := filepath.Abs("../postman")
 	if err != nil {
 		t.Fatal(err)
 	}
-	newman := filepath.Join(dir, "node_modules", "newman", "bin", "newman.js")
-	if _, err := os.Stat(newman); err != nil {
-		t.Fatalf("newman is not installed: run `npm ci` in %s (make test does it)", dir)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatal("node is not on PATH: the Postman test needs Node 20 or later")
-	}
-	const environment = "local.postman_environment.json"
-	checkEnvironment(t, filepath.Join(dir, environment))
+	checkEnvironment(t, filepath.Join(dir, newmantest.Environment))
 
 	cfg := config(t.TempDir()) // a "second" of the sleep job lasts 10 ms; its message still says seconds
 	cfg.Auth = true
 	cfg.Credentials = []sigv4.Credential{principalA, principalB}
 	_, base := start(t, cfg)
-
-	report := filepath.Join(t.TempDir(), "newman.json")
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, newman, "run", "asyncjobs.postman_collection.json",
-		"--environment", environment,
-		"--env-var", "baseUrl="+base,
-		"--env-var", "authOn="+strconv.FormatBool(cfg.Auth),
-		"--env-var", "accessKey="+principalA.AccessKeyID,
-		"--env-var", "secretKey="+principalA.SecretAccessKey,
-		"--env-var", "accessKeyB="+principalB.AccessKeyID,
-		"--env-var", "secretKeyB="+principalB.SecretAccessKey,
-		"--reporters", "cli,json", "--reporter-json-export", report,
-		"--color", "off", "--timeout-request", "30000",
-	)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "FORCE_COLOR=0") // --color off leaves the failure table coloured
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("newman: %v\n%s", err, out)
-	}
-
-	// newman exits 0 only without failures; make sure that is because
-	// everything ran, not because nothing did.
-	var summary struct {
-		Run struct {
-			Stats map[string]struct {
-				Total   int `json:"total"`
-				Pending int `json:"pending"`
-				Failed  int `json:"failed"`
-			} `json:"stats"`
-			Failures []json.RawMessage `json:"failures"`
-		} `json:"run"`
-	}
-	raw, err := os.ReadFile(report)
-	if err != nil {
-		t.Fatalf("newman's report: %v\n%s", err, out)
-	}
-	if err := json.Unmarshal(raw, &summary); err != nil {
-		t.Fatalf("newman's report: %v", err)
-	}
-	requests, assertions := summary.Run.Stats["requests"], summary.Run.Stats["assertions"]
-	if len(summary.Run.Failures) > 0 || assertions.Failed > 0 || requests.Failed > 0 {
-		t.Fatalf("newman reported failures:\n%s", out)
-	}
-	if requests.Total == 0 || assertions.Total == 0 {
-		t.Fatalf("newman ran %d requests and %d assertions:\n%s", requests.Total, assertions.Total, out)
-	}
-	if assertions.Pending > 0 {
-		t.Fatalf("%d assertions were skipped; with SigV4 on and two principals every check must run:\n%s", assertions.Pending, out)
-	}
-	t.Logf("newman: %d requests, %d assertions passed", requests.Total, assertions.Total)
+	newmantest.Run(t, dir, base, principalA, principalB)
 }
 
 // checkEnvironment makes sure the environment file users choose for local

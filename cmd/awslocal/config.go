@@ -13,6 +13,7 @@ import (
 	"github.com/asyncjobs/asyncjobs/internal/awslocal"
 	"github.com/asyncjobs/asyncjobs/internal/credfile"
 	"github.com/asyncjobs/asyncjobs/internal/envflag"
+	"github.com/asyncjobs/asyncjobs/internal/eventskey"
 	"github.com/asyncjobs/asyncjobs/internal/loopback"
 )
 
@@ -38,8 +39,9 @@ func readSettings(args []string, stderr io.Writer) (settings, error) {
 	var logLevel, concurrency, retryDelay, shutdown string
 	str(&s.Addr, "addr", "JOBS_ADDR", "127.0.0.1:8080", "where the API (API Gateway's stage) listens; loopback only")
 	str(&s.EventsAddr, "events-addr", "JOBS_EVENTS_ADDR", "127.0.0.1:8443", "where the AppSync Events endpoint listens (HTTPS); loopback only")
+	str(&s.EventsAPIKey, "events-api-key", "JOBS_EVENTS_API_KEY", "", "the API key of the events endpoint (default: a random key made on the first start, kept in <data-dir>/"+eventskey.File+")")
 	str(&s.EventBridgeAddr, "eventbridge-addr", "JOBS_EVENTBRIDGE_ADDR", "127.0.0.1:8089", "where EventBridge's API for the failure bus listens (PutEvents, StartReplay, DescribeReplay); loopback only")
-	str(&s.DataDir, "data-dir", "JOBS_DATA_DIR", filepath.Join("data", "aws"), "where the table, the failure archive, the local CA (tls/) and the built binaries (bin/) are kept")
+	str(&s.DataDir, "data-dir", "JOBS_DATA_DIR", filepath.Join("data", "aws"), "where the table, the failure archive, the local CA (tls/), the events API key and the built binaries (bin/) are kept")
 	str(&s.credentialsFile, "credentials-file", "JOBS_CREDENTIALS_FILE", "", `the principals the API accepts, instead of the local one: a JSON list of {"accessKeyId","secretAccessKey","sessionToken"?,"principal"}`)
 	str(&s.Region, "region", "JOBS_REGION", "us-east-1", "the stack's region: SigV4 scopes and ARNs")
 	str(&s.CDKOut, "cdk-out", "JOBS_CDK_OUT", filepath.Join("infra", "cdk.out"), "the cloud assembly cdk synth wrote")

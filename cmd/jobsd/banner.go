@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/asyncjobs/asyncjobs/auth/sigv4"
+	"github.com/asyncjobs/asyncjobs/internal/eventskey"
 	"github.com/asyncjobs/asyncjobs/local"
 )
 
@@ -45,14 +46,7 @@ func printEndpoints(w io.Writer, sys *local.System, s settings) {
 `, s.Region, first.AccessKeyID, secret, first.Principal, base, more)
 }
 
-// apiKeyLine shows the events API key and where it comes from. The key in
-// the data directory is printed whole, as the file is readable by its owner
-// only; a key given by flag or environment is masked, since logs of the
-// process may travel further.
+// apiKeyLine shows the events API key and where it comes from.
 func apiKeyLine(sys *local.System) string {
-	key := sys.EventsAPIKey()
-	if file := sys.EventsAPIKeyFile(); file != "" {
-		return fmt.Sprintf("%s   (kept in %s)", key, file)
-	}
-	return fmt.Sprintf("%s…   (from --events-api-key or JOBS_EVENTS_API_KEY)", key[:min(8, len(key)/2)])
+	return eventskey.Describe(sys.EventsAPIKey(), sys.EventsAPIKeyFile())
 }

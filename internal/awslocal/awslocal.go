@@ -32,10 +32,13 @@ type Config struct {
 	ModuleDir string // the repository's root: bootstraps and the emulator are built there
 	CDKOut    string // the cloud assembly `cdk synth` wrote (infra/cdk.out)
 	// DataDir keeps the table (dynalite's files), the failure archive and
-	// the events endpoint's CA.
+	// the events endpoint's CA and API key.
 	DataDir    string
 	Addr       string // the API (API Gateway's stage)
 	EventsAddr string // the AppSync Events endpoint, HTTPS
+	// EventsAPIKey is the key the events endpoint accepts; empty: the one in
+	// <DataDir>/events-api-key, made on the first start (as jobsd's).
+	EventsAPIKey string
 	// EventBridgeAddr serves EventBridge's PutEvents, StartReplay and
 	// DescribeReplay for the stack's buses.
 	EventBridgeAddr string
@@ -219,6 +222,10 @@ func (s *Stack) EventBridgeURL() string { return "http://" + s.services.eventsAP
 
 // EventsAPIKey is the key the events endpoint accepts for API_KEY auth.
 func (s *Stack) EventsAPIKey() string { return s.events.apiKey }
+
+// EventsAPIKeyFile is the file the events API key was read from or written
+// to; empty when the key was configured.
+func (s *Stack) EventsAPIKeyFile() string { return s.events.apiKeyFile }
 
 // CAFile is the local CA's certificate, which the events endpoint's clients trust.
 func (s *Stack) CAFile() string { return s.events.caFile }

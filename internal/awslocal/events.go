@@ -2,16 +2,15 @@ package awslocal
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"path/filepath"
-	"strings"
 
 	"github.com/asyncjobs/asyncjobs/auth/sigv4"
 	"github.com/asyncjobs/asyncjobs/internal/awsstack"
+	"github.com/asyncjobs/asyncjobs/internal/eventskey"
 	"github.com/asyncjobs/asyncjobs/push/localevents"
 )
 
@@ -20,12 +19,14 @@ import (
 // (service appsync) for the functions' role, and an API key.
 type eventsEndpoint struct {
 	addr, caFile, apiKey string
+	apiKeyFile           string // where apiKey was read from or written; empty: configured
 	listener             net.Listener
 	server               *localevents.Server
 	http                 *http.Server
 }
 
-// listenEvents makes the CA and listens: the template's references to the
+// listenEvents makes the CA, reads the API key (the configured one, or the
+// one kept in the data directory as jobsd keeps it) and listens: the template's references to the
 // events API resolve to this address.
 func listenEvents(cfg Config) (*eventsEndpoint, error) {
 	tlsConfig, caFile, err := localevents.ServerTLS(filepath.Join(cfg.DataDir, "tls"))
@@ -36,8 +37,13 @@ func listenEvents(cfg Config) (*eventsEndpoint, error) {
 	if err != nil {
 		return nil, fmt.Errorf("awslocal: listen on %s for events: %w", cfg.EventsAddr, err)
 	}
-	key := "da2-" + strings.ToLower(rand.Text())
-	e := &eventsEndpoint{addr: l.Addr().String(), caFile: caFile, apiKey: key, listener: l}
+	e := &eventsEndpoint{addr: l.Addr().String(), caFile: caFile, apiKey: cfg.EventsAPIKey, listener: l}
+	if e.apiKey == "" {
+		if e.apiKey, e.apiKeyFile, err = eventskey.Load(cfg.DataDir); err != nil {
+			l.Close()
+			return nil, fmt.Errorf("awslocal: %w", err)
+		}
+	}
 	e.http = &http.Server{TLSConfig: tlsConfig}
 	return e, nil
 }

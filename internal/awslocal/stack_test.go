@@ -139,9 +139,13 @@ func TestSeedAndFailureFlows(t *testing.T) {
 		t.Errorf("GET /prod/nothing: %d %v, want the template's MISSING_AUTHENTICATION_TOKEN problem", resp.StatusCode, doc)
 	}
 
-	// A body outside the template's request model gets the gateway's BAD_REQUEST_BODY.
-	if resp, doc := call(t, "POST", s.APIURL()+"jobs", `{"seconds":0}`); resp.StatusCode != http.StatusBadRequest || !strings.Contains(doc["detail"].(string), "the body must be a JSON object") {
-		t.Errorf("POST {\"seconds\":0}: %d %v, want the template's BAD_REQUEST_BODY problem", resp.StatusCode, doc)
+	// A bad body reaches the function, which names the field and the rule, as jobsd does.
+	resp, doc := call(t, "POST", s.APIURL()+"jobs", `{"seconds":0}`)
+	problems, _ := doc["errors"].([]any)
+	if resp.StatusCode != http.StatusBadRequest || len(problems) != 1 {
+		t.Errorf("POST {\"seconds\":0}: %d %v, want the function's 400 with one error", resp.StatusCode, doc)
+	} else if e, _ := problems[0].(map[string]any); e["field"] != "seconds" || e["rule"] != "min" {
+		t.Errorf("POST {\"seconds\":0}: error %v, want field seconds, rule min", e)
 	}
 
 	job := await(t, submit(t, s, `{"seconds":1}`))
