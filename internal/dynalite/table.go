@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -14,7 +15,8 @@ import (
 
 // CreateTable creates the stack's table as its template describes it, on
 // demand, unless a table of that name exists (dynalite in a directory keeps
-// its tables).
+// its tables), and waits until it is ACTIVE: even with --createTableMs 0 a
+// new table is CREATING until dynalite's next tick.
 func CreateTable(ctx context.Context, client *dynamodb.Client, t awsstack.Table) error {
 	in := &dynamodb.CreateTableInput{TableName: aws.String(t.Name), BillingMode: types.BillingModePayPerRequest}
 	for _, k := range t.Keys {
@@ -24,12 +26,14 @@ func CreateTable(ctx context.Context, client *dynamodb.Client, t awsstack.Table)
 		in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{AttributeName: aws.String(a.Name), AttributeType: types.ScalarAttributeType(a.Type)})
 	}
 	_, err := client.CreateTable(ctx, in)
-	var inUse *types.ResourceInUseException
-	if errors.As(err, &inUse) {
-		return nil
-	}
-	if err != nil {
+	if inUse := (*types.ResourceInUseException)(nil); err != nil && !errors.As(err, &inUse) {
 		return fmt.Errorf("dynalite: create table %s: %w", t.Name, err)
+	}
+	active := dynamodb.NewTableExistsWaiter(client, func(o *dynamodb.TableExistsWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 5*time.Millisecond, 100*time.Millisecond
+	})
+	if err := active.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(t.Name)}, 30*time.Second); err != nil {
+		return fmt.Errorf("dynalite: table %s is not ACTIVE: %w", t.Name, err)
 	}
 	return nil
 }
