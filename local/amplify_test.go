@@ -32,7 +32,7 @@ func TestAmplifyClientInterop(t *testing.T) {
 	}
 	cfg := config(t.TempDir())
 	cfg.JobTypes.OrderStep = 50 * time.Millisecond
-	cfg.Workers, cfg.JobTypes.Second = 1, time.Minute // a sleep job holds the order job Pending until cancelled
+	cfg.Workers = 1 // a sleep job holds the order job Pending until cancelled
 	sys, base := start(t, cfg)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

@@ -26,17 +26,27 @@ const moduleDir = "../.."
 // caller and others.
 func setup(t *testing.T, others ...sigv4.Credential) (*Stack, *syncbuf.Buffer) {
 	t.Helper()
+	return setupWith(t, nil, others...)
+}
+
+// setupWith is setup with edit, if not nil, adjusting the stack's Config.
+func setupWith(t *testing.T, edit func(*Config), others ...sigv4.Credential) (*Stack, *syncbuf.Buffer) {
+	t.Helper()
 	cdkOut := needStack(t)
 	log := &syncbuf.Buffer{}
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
-	s, err := Start(ctx, Config{
+	cfg := Config{
 		ModuleDir: moduleDir, CDKOut: cdkOut, DataDir: t.TempDir(),
 		Addr: "127.0.0.1:0", EventsAddr: "127.0.0.1:0", EventBridgeAddr: "127.0.0.1:0",
 		Credentials: append([]sigv4.Credential{caller}, others...), Region: "us-east-1", Account: "000000000000",
 		Concurrency: 2, RetryDelay: 10 * time.Millisecond,
 		FunctionLog: log, Logger: slog.New(slog.NewTextHandler(log, nil)),
-	})
+	}
+	if edit != nil {
+		edit(&cfg)
+	}
+	s, err := Start(ctx, cfg)
 	if err != nil {
 		t.Fatalf("start the stack: %v\n%s", err, log)
 	}

@@ -1,15 +1,18 @@
 // Drives the unmodified aws-amplify `events` client against a running jobsd:
 // the local AppSync Events endpoint for push, the HTTP API to submit jobs.
 // Env: EVENTS_ENDPOINT (https://127.0.0.1:PORT/event), EVENTS_API_KEY, API_URL
-// (http://127.0.0.1:PORT); NODE_EXTRA_CA_CERTS must name jobsd's ca.pem.
-// jobsd must run one worker and sleep jobs long enough to be cancelled (the
-// Go test sets --workers 1 and a second of a minute): a sleep job holds the
-// worker, so that the order job stays Pending until it is subscribed to.
+// (http://127.0.0.1:PORT, or the AWS stage's URL); ACCESS_KEY_ID and
+// SECRET_ACCESS_KEY to sign API calls; NODE_EXTRA_CA_CERTS must name the
+// endpoint's ca.pem. The system must run one job at a time (jobsd: --workers
+// 1; the AWS shape: one processor environment): a 30-second sleep job holds
+// it, so that the order job stays Pending until it is subscribed to, and is
+// then cancelled.
 // Exits non-zero, saying why, when the client and the endpoint disagree.
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { Amplify } from 'aws-amplify';
 import { events } from 'aws-amplify/data';
+import { signRequest } from '@aws-amplify/core/internals/aws-client-utils';
 
 // Node 20 has no global WebSocket; without it `connect` retries silently.
 globalThis.WebSocket = WebSocket;
@@ -23,10 +26,25 @@ Amplify.configure({
 
 const TERMINAL = new Set(['Success', 'Failure', 'Cancelled']);
 
+// With ACCESS_KEY_ID and SECRET_ACCESS_KEY set, API calls are signed with
+// SigV4 for execute-api (the AWS shape, or jobsd with auth on), by Amplify's
+// own signer.
+const { ACCESS_KEY_ID, SECRET_ACCESS_KEY } = process.env;
+
 async function api(method, path, body) {
-  const res = await fetch(`${API_URL}${path}`, {
-    method, headers: body ? { 'content-type': 'application/json' } : {}, body: body && JSON.stringify(body),
-  });
+  const url = new URL(`${API_URL}${path}`);
+  let request = {
+    url, method, body: body && JSON.stringify(body),
+    headers: body ? { 'content-type': 'application/json' } : {},
+  };
+  if (ACCESS_KEY_ID) {
+    request = signRequest({ ...request, headers: { ...request.headers, host: url.host } }, {
+      credentials: { accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY },
+      signingRegion: 'us-east-1', signingService: 'execute-api',
+    });
+    delete request.headers.host; // fetch sets it, from the URL
+  }
+  const res = await fetch(url, { method, headers: request.headers, body: request.body });
   return { status: res.status, job: await res.json() };
 }
 
@@ -95,7 +113,7 @@ await expectSubscriptionRefused('/jobs/*');
 
 // Every change of a job after Pending, in order, on its own channel: the
 // order job waits behind a sleep job until the subscription is ready.
-const sleeper = await submit({ seconds: 1 });
+const sleeper = await submit({ seconds: 30 });
 const order = await submit({ type: 'order', parameters: { orderId: 'interop-1' } });
 assert.equal(order.status, 'Pending');
 const own = await follow(order.id);
