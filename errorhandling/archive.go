@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/asyncjobs/asyncjobs/errorhandling/destination"
 )
 
 // Archive keeps failure events for replay, like an EventBridge archive.
@@ -29,7 +31,7 @@ type ArchiveDestination struct {
 }
 
 // Deliver archives rec.
-func (d *ArchiveDestination) Deliver(ctx context.Context, rec InvocationRecord) error {
+func (d *ArchiveDestination) Deliver(ctx context.Context, rec destination.Record) error {
 	e, err := Envelope(rec, d.NewID(), d.Region, d.Account, d.Resources)
 	if err != nil {
 		return err
@@ -49,10 +51,10 @@ type ReplayReport struct {
 // Replay sends every event archived in [from, to) to handle, as a replay of
 // an EventBridge archive sends them to the bus's rule targets. A refused
 // event is logged and counted; it stays in the archive.
-func Replay(ctx context.Context, a Archive, from, to time.Time, handle func(context.Context, InvocationRecord) error, logger *slog.Logger) (ReplayReport, error) {
+func Replay(ctx context.Context, a Archive, from, to time.Time, handle func(context.Context, destination.Record) error, logger *slog.Logger) (ReplayReport, error) {
 	var report ReplayReport
 	err := a.Range(ctx, from, to, func(e events.EventBridgeEvent) error {
-		var rec InvocationRecord
+		var rec destination.Record
 		err := json.Unmarshal(e.Detail, &rec)
 		if err == nil {
 			err = handle(ctx, rec)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/asyncjobs/asyncjobs/errorhandling/destination"
 	"github.com/asyncjobs/asyncjobs/jobs"
 )
 
@@ -22,7 +23,7 @@ type Handler struct {
 // Handle records the failure the destination record describes. A job that is
 // already terminal or gone needs nothing; a record it cannot read, or a store
 // it cannot write, is an error, so the record goes on to the archive.
-func (h *Handler) Handle(ctx context.Context, rec InvocationRecord) error {
+func (h *Handler) Handle(ctx context.Context, rec destination.Record) error {
 	rec = original(rec)
 	var inv jobs.Invocation
 	if err := json.Unmarshal(rec.RequestPayload, &inv); err != nil || inv.JobID == "" {
@@ -56,9 +57,9 @@ const maxNesting = 8
 // reaches the archive is the error handler's own failure, whose
 // requestPayload is the record it failed to handle; a replay delivers it as
 // it is, and each failed replay wraps it once more.
-func original(rec InvocationRecord) InvocationRecord {
+func original(rec destination.Record) destination.Record {
 	for range maxNesting {
-		var inner InvocationRecord
+		var inner destination.Record
 		if json.Unmarshal(rec.RequestPayload, &inner) != nil ||
 			inner.RequestContext.FunctionArn == "" || inner.RequestContext.Condition == "" {
 			return rec
@@ -69,7 +70,7 @@ func original(rec InvocationRecord) InvocationRecord {
 }
 
 // failureOf turns a destination record into the job's error.
-func failureOf(rec InvocationRecord) jobs.ErrorInfo {
+func failureOf(rec destination.Record) jobs.ErrorInfo {
 	info := jobs.ErrorInfo{Condition: rec.RequestContext.Condition}
 	if p := rec.ResponsePayload; p != nil && p.ErrorMessage != "" {
 		info.Type, info.Message = p.ErrorType, p.ErrorMessage

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/asyncjobs/asyncjobs/errorhandling"
+	"github.com/asyncjobs/asyncjobs/errorhandling/destination"
 	"github.com/asyncjobs/asyncjobs/jobs"
 	"github.com/asyncjobs/asyncjobs/jobs/boltstore"
 )
@@ -51,11 +52,11 @@ func (f *fixture) running(t *testing.T, id string) jobs.Job {
 	return stored
 }
 
-func record(jobID, condition string, response *errorhandling.ResponsePayload) errorhandling.InvocationRecord {
-	return errorhandling.InvocationRecord{
+func record(jobID, condition string, response *destination.ResponsePayload) destination.Record {
+	return destination.Record{
 		Version:   "1.0",
 		Timestamp: time.Date(2026, 11, 22, 10, 0, 1, 0, time.UTC),
-		RequestContext: errorhandling.RequestContext{
+		RequestContext: destination.RequestContext{
 			RequestID: "req-1", FunctionArn: "arn:aws:lambda:us-east-1:000000000000:function:jobs-processor:$LATEST",
 			Condition: condition, ApproximateInvokeCount: 1,
 		},
@@ -68,12 +69,12 @@ func TestHandlerRecordsTheFailure(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name      string
-		rec       errorhandling.InvocationRecord
+		rec       destination.Record
 		wantError jobs.ErrorInfo
 	}{
 		{
 			name: "retries exhausted",
-			rec: record("a", jobs.ConditionRetriesExhausted, &errorhandling.ResponsePayload{
+			rec: record("a", jobs.ConditionRetriesExhausted, &destination.ResponsePayload{
 				ErrorType: "SecondsAboveLimit", ErrorMessage: "cannot sleep for 301 seconds",
 			}),
 			wantError: jobs.ErrorInfo{Type: "SecondsAboveLimit", Message: "cannot sleep for 301 seconds", Condition: jobs.ConditionRetriesExhausted},
@@ -116,7 +117,7 @@ func TestHandlerIsIdempotent(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
 	f.running(t, "a")
-	rec := record("a", jobs.ConditionRetriesExhausted, &errorhandling.ResponsePayload{ErrorType: "X", ErrorMessage: "first"})
+	rec := record("a", jobs.ConditionRetriesExhausted, &destination.ResponsePayload{ErrorType: "X", ErrorMessage: "first"})
 	if err := f.handler.Handle(context.Background(), rec); err != nil {
 		t.Fatal(err)
 	}
@@ -153,11 +154,11 @@ func TestHandlerUnwrapsTheErrorHandlersOwnFailure(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
 	f.running(t, "a")
-	inner := record("a", jobs.ConditionRetriesExhausted, &errorhandling.ResponsePayload{ErrorType: "SecondsAboveLimit", ErrorMessage: "too long"})
+	inner := record("a", jobs.ConditionRetriesExhausted, &destination.ResponsePayload{ErrorType: "SecondsAboveLimit", ErrorMessage: "too long"})
 	rec := inner
 	for range 2 {
 		payload, _ := json.Marshal(rec)
-		rec = record("unused", jobs.ConditionRetriesExhausted, &errorhandling.ResponsePayload{ErrorType: "Error", ErrorMessage: "store down"})
+		rec = record("unused", jobs.ConditionRetriesExhausted, &destination.ResponsePayload{ErrorType: "Error", ErrorMessage: "store down"})
 		rec.RequestContext.FunctionArn = "arn:aws:lambda:us-east-1:000000000000:function:jobs-error-handler:$LATEST"
 		rec.RequestPayload = payload
 	}

@@ -13,6 +13,7 @@ import (
 	awsevents "github.com/aws/aws-lambda-go/events"
 
 	"github.com/asyncjobs/asyncjobs/errorhandling"
+	"github.com/asyncjobs/asyncjobs/errorhandling/destination"
 	"github.com/asyncjobs/asyncjobs/errorhandling/localarchive"
 	"github.com/asyncjobs/asyncjobs/jobs"
 )
@@ -34,7 +35,7 @@ func TestArchiveDestinationWritesTheEventBridgeEnvelope(t *testing.T) {
 		Archive: a, Region: "us-east-1", Account: "000000000000", NewID: func() string { return "evt-1" },
 		Resources: []string{"arn:aws:events:us-east-1:000000000000:event-bus/jobs-failures"},
 	}
-	rec := record("a", jobs.ConditionRetriesExhausted, &errorhandling.ResponsePayload{ErrorType: "X", ErrorMessage: "m"})
+	rec := record("a", jobs.ConditionRetriesExhausted, &destination.ResponsePayload{ErrorType: "X", ErrorMessage: "m"})
 	if err := dest.Deliver(context.Background(), rec); err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +70,7 @@ func TestReplaySendsTheRangeToTheErrorHandler(t *testing.T) {
 	ids := []string{"a", "b", "c"}
 	for i, id := range ids {
 		f.running(t, id)
-		rec := record(id, jobs.ConditionRetriesExhausted, &errorhandling.ResponsePayload{ErrorType: "X", ErrorMessage: "failed " + id})
+		rec := record(id, jobs.ConditionRetriesExhausted, &destination.ResponsePayload{ErrorType: "X", ErrorMessage: "failed " + id})
 		rec.Timestamp = start.Add(time.Duration(i) * time.Minute)
 		e, err := errorhandling.Envelope(rec, "evt-"+id, "us-east-1", "000000000000", nil)
 		if err != nil {
@@ -91,7 +92,7 @@ func TestReplaySendsTheRangeToTheErrorHandler(t *testing.T) {
 			t.Errorf("job %s is %s, want %s", id, j.Status, want)
 		}
 	}
-	refuse := func(context.Context, errorhandling.InvocationRecord) error { return errors.New("still down") }
+	refuse := func(context.Context, destination.Record) error { return errors.New("still down") }
 	report, err = errorhandling.Replay(context.Background(), a, start, start.Add(time.Hour), refuse, logger)
 	if err != nil || report.Failed != 3 || report.Replayed != 0 {
 		t.Fatalf("replay into a failing handler: %+v %v, want 3 refused", report, err)

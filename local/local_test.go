@@ -15,6 +15,7 @@ import (
 
 	"github.com/asyncjobs/asyncjobs/auth/sigv4"
 	"github.com/asyncjobs/asyncjobs/errorhandling"
+	"github.com/asyncjobs/asyncjobs/errorhandling/destination"
 	"github.com/asyncjobs/asyncjobs/errorhandling/localarchive"
 	"github.com/asyncjobs/asyncjobs/jobs"
 	"github.com/asyncjobs/asyncjobs/jobs/boltstore"
@@ -196,19 +197,19 @@ func TestReplayRecordsArchivedFailures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := errorhandling.InvocationRecord{Version: "1.0", Timestamp: at,
-		RequestContext: errorhandling.RequestContext{RequestID: "r", Condition: jobs.ConditionRetriesExhausted, ApproximateInvokeCount: 1,
+	rec := destination.Record{Version: "1.0", Timestamp: at,
+		RequestContext: destination.RequestContext{RequestID: "r", Condition: jobs.ConditionRetriesExhausted, ApproximateInvokeCount: 1,
 			FunctionArn: "arn:aws:lambda:us-east-1:000000000000:function:jobs-processor:$LATEST"},
 		RequestPayload:  json.RawMessage(`{"jobId":"a"}`),
-		ResponsePayload: &errorhandling.ResponsePayload{ErrorType: "SecondsAboveLimit", ErrorMessage: "too long"}}
+		ResponsePayload: &destination.ResponsePayload{ErrorType: "SecondsAboveLimit", ErrorMessage: "too long"}}
 	// What reaches the archive is the error handler's own failure record,
 	// whose request payload is the processor's record.
 	payload, _ := json.Marshal(rec)
-	outer := errorhandling.InvocationRecord{Version: "1.0", Timestamp: at,
-		RequestContext: errorhandling.RequestContext{RequestID: "r2", Condition: jobs.ConditionRetriesExhausted, ApproximateInvokeCount: 1,
+	outer := destination.Record{Version: "1.0", Timestamp: at,
+		RequestContext: destination.RequestContext{RequestID: "r2", Condition: jobs.ConditionRetriesExhausted, ApproximateInvokeCount: 1,
 			FunctionArn: "arn:aws:lambda:us-east-1:000000000000:function:jobs-error-handler:$LATEST"},
 		RequestPayload:  payload,
-		ResponsePayload: &errorhandling.ResponsePayload{ErrorType: "Error", ErrorMessage: "store unavailable"}}
+		ResponsePayload: &destination.ResponsePayload{ErrorType: "Error", ErrorMessage: "store unavailable"}}
 	e, _ := errorhandling.Envelope(outer, "evt", "us-east-1", local.Account, nil)
 	if err := archive.Put(context.Background(), e); err != nil {
 		t.Fatal(err)

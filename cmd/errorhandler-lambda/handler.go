@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda/messages"
 
 	"github.com/asyncjobs/asyncjobs/errorhandling"
+	"github.com/asyncjobs/asyncjobs/errorhandling/destination"
 	"github.com/asyncjobs/asyncjobs/jobs"
 	"github.com/asyncjobs/asyncjobs/push"
 )
@@ -40,7 +41,7 @@ func newHandler(d handlerDeps) *handler {
 // handle records the failure that rec describes, publishes it before Lambda
 // freezes the process (push is best effort: a failed publish fails nothing),
 // and returns the error that sends rec on to the failure bus.
-func (h *handler) handle(ctx context.Context, rec errorhandling.InvocationRecord) error {
+func (h *handler) handle(ctx context.Context, rec destination.Record) error {
 	err := h.errors.Handle(ctx, rec)
 	if ferr := h.notifier.Flush(ctx); ferr != nil {
 		h.logger.Warn("job events not all published before the function returned", "requestId", rec.RequestContext.RequestID, "err", ferr)

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/asyncjobs/asyncjobs/errorhandling"
+	"github.com/asyncjobs/asyncjobs/errorhandling/destination"
 	"github.com/asyncjobs/asyncjobs/internal/awsstack"
 	"github.com/asyncjobs/asyncjobs/jobs/localinvoker"
 )
@@ -64,7 +65,7 @@ func New(cfg Config) (*Bus, error) {
 
 // Deliver puts a failed invocation's record on the bus, as Lambda's
 // EventBridge destination does.
-func (b *Bus) Deliver(ctx context.Context, rec errorhandling.InvocationRecord) error {
+func (b *Bus) Deliver(ctx context.Context, rec destination.Record) error {
 	e, err := errorhandling.Envelope(rec, b.cfg.NewID(), b.cfg.Region, b.cfg.Account, []string{b.cfg.Bus.Arn, rec.RequestContext.FunctionArn})
 	if err != nil {
 		return err

@@ -11,7 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/asyncjobs/asyncjobs/errorhandling"
+	"github.com/asyncjobs/asyncjobs/errorhandling/destination"
 	"github.com/asyncjobs/asyncjobs/errorhandling/localarchive"
 	"github.com/asyncjobs/asyncjobs/internal/awsstack"
 )
@@ -45,8 +45,8 @@ func TestFailureIsArchivedThenReplayedToTheRule(t *testing.T) {
 		t.Fatal(err)
 	}
 	at := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
-	rec := errorhandling.InvocationRecord{Version: "1.0", Timestamp: at,
-		RequestContext: errorhandling.RequestContext{FunctionArn: "arn:aws:lambda:us-east-1:000000000000:function:EH:$LATEST", Condition: "RetriesExhausted"},
+	rec := destination.Record{Version: "1.0", Timestamp: at,
+		RequestContext: destination.RequestContext{FunctionArn: "arn:aws:lambda:us-east-1:000000000000:function:EH:$LATEST", Condition: "RetriesExhausted"},
 		RequestPayload: json.RawMessage(`{"jobId":"j1"}`)}
 	if err := b.Deliver(t.Context(), rec); err != nil {
 		t.Fatal(err)
@@ -60,7 +60,7 @@ func TestFailureIsArchivedThenReplayedToTheRule(t *testing.T) {
 	if err != nil || n != 1 {
 		t.Fatalf("Replay: %d, %v; want 1 event", n, err)
 	}
-	var got errorhandling.InvocationRecord
+	var got destination.Record
 	if err := json.Unmarshal(<-errorHandler, &got); err != nil {
 		t.Fatal(err)
 	}

@@ -21,7 +21,7 @@ import (
 	"time"
 
 	"github.com/asyncjobs/asyncjobs/auth/sigv4"
-	"github.com/asyncjobs/asyncjobs/errorhandling"
+	"github.com/asyncjobs/asyncjobs/errorhandling/destination"
 	"github.com/asyncjobs/asyncjobs/internal/awsstack"
 	"github.com/asyncjobs/asyncjobs/jobs"
 	"github.com/asyncjobs/asyncjobs/jobs/localinvoker"
@@ -205,7 +205,7 @@ func (s *Service) invokeSync(ctx context.Context, w http.ResponseWriter, f *awss
 	out, err := s.cfg.Functions[f.LogicalID](ctx, payload)
 	var fnErr interface{ ErrorType() string }
 	if errors.As(err, &fnErr) {
-		out, _ = json.Marshal(errorhandling.ResponsePayload{ErrorMessage: err.Error(), ErrorType: fnErr.ErrorType()})
+		out, _ = json.Marshal(destination.ResponsePayload{ErrorMessage: err.Error(), ErrorType: fnErr.ErrorType()})
 		w.Header().Set("X-Amz-Function-Error", "Unhandled")
 	} else if err != nil {
 		s.cfg.Logger.Warn("invoke", "function", f.Name, "err", err)

@@ -17,7 +17,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/asyncjobs/asyncjobs/auth/sigv4"
-	"github.com/asyncjobs/asyncjobs/errorhandling"
+	"github.com/asyncjobs/asyncjobs/errorhandling/destination"
 	"github.com/asyncjobs/asyncjobs/internal/awsstack"
 	"github.com/asyncjobs/asyncjobs/jobs"
 	"github.com/asyncjobs/asyncjobs/jobs/localinvoker"
@@ -31,9 +31,9 @@ func (e fnError) Error() string     { return e.msg }
 func (e fnError) ErrorType() string { return e.typ }
 
 // bus collects the records delivered to it.
-type bus chan errorhandling.InvocationRecord
+type bus chan destination.Record
 
-func (b bus) Deliver(_ context.Context, rec errorhandling.InvocationRecord) error {
+func (b bus) Deliver(_ context.Context, rec destination.Record) error {
 	b <- rec
 	return nil
 }
@@ -114,7 +114,7 @@ func TestAsyncFailureGoesDownTheDestinations(t *testing.T) {
 			t.Errorf("the processor got %s", got)
 		}
 	}
-	var rec errorhandling.InvocationRecord
+	var rec destination.Record
 	if err := json.Unmarshal([]byte(next(t, e.calls["ErrorHandler"])), &rec); err != nil {
 		t.Fatal(err)
 	}

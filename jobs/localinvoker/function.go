@@ -8,7 +8,7 @@ import (
 	"reflect"
 	"time"
 
-	"github.com/asyncjobs/asyncjobs/errorhandling"
+	"github.com/asyncjobs/asyncjobs/errorhandling/destination"
 )
 
 var errNoPayload = errors.New("localinvoker: empty payload")
@@ -29,7 +29,7 @@ func HandlerOf[E any](handle func(context.Context, E) error) Handler {
 
 // Destination receives the record of an invocation that failed for good.
 type Destination interface {
-	Deliver(ctx context.Context, rec errorhandling.InvocationRecord) error
+	Deliver(ctx context.Context, rec destination.Record) error
 }
 
 // FunctionConfig is a function's asynchronous invocation configuration.
@@ -98,7 +98,7 @@ func (f *Function) Redeliver(ctx context.Context, payload json.RawMessage, enque
 
 // Deliver invokes the function with rec as its event, waiting for room in
 // the queue; the Invoker itself hands records over without waiting.
-func (f *Function) Deliver(ctx context.Context, rec errorhandling.InvocationRecord) error {
+func (f *Function) Deliver(ctx context.Context, rec destination.Record) error {
 	payload, err := json.Marshal(rec)
 	if err != nil {
 		return fmt.Errorf("localinvoker: encode record: %w", err)
@@ -126,11 +126,11 @@ type invocation struct {
 }
 
 // record is the destination invocation record Lambda would send for inv.
-func (inv *invocation) record(condition string, now time.Time) errorhandling.InvocationRecord {
-	rec := errorhandling.InvocationRecord{
+func (inv *invocation) record(condition string, now time.Time) destination.Record {
+	rec := destination.Record{
 		Version:   "1.0",
 		Timestamp: now.UTC(),
-		RequestContext: errorhandling.RequestContext{
+		RequestContext: destination.RequestContext{
 			RequestID:              inv.requestID,
 			FunctionArn:            inv.fn.Arn(),
 			Condition:              condition,
@@ -139,8 +139,8 @@ func (inv *invocation) record(condition string, now time.Time) errorhandling.Inv
 		RequestPayload: inv.payload,
 	}
 	if inv.lastErr != nil {
-		rec.ResponseContext = &errorhandling.ResponseContext{StatusCode: 200, ExecutedVersion: "$LATEST", FunctionError: "Unhandled"}
-		rec.ResponsePayload = &errorhandling.ResponsePayload{ErrorMessage: inv.lastErr.Error(), ErrorType: errorType(inv.lastErr)}
+		rec.ResponseContext = &destination.ResponseContext{StatusCode: 200, ExecutedVersion: "$LATEST", FunctionError: "Unhandled"}
+		rec.ResponsePayload = &destination.ResponsePayload{ErrorMessage: inv.lastErr.Error(), ErrorType: errorType(inv.lastErr)}
 	}
 	return rec
 }

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/asyncjobs/asyncjobs/errorhandling"
+	"github.com/asyncjobs/asyncjobs/errorhandling/destination"
 	"github.com/asyncjobs/asyncjobs/jobs"
 	"github.com/asyncjobs/asyncjobs/jobs/localinvoker"
 )
@@ -25,29 +25,29 @@ type clock struct {
 func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
 func (c *clock) Add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.now = c.now.Add(d) }
 
-// destination records what it receives, or refuses with err.
-type destination struct {
-	records chan errorhandling.InvocationRecord
+// recorder is a destination that records what it receives, or refuses with err.
+type recorder struct {
+	records chan destination.Record
 	err     error
 }
 
-func newDestination() *destination {
-	return &destination{records: make(chan errorhandling.InvocationRecord, 16)}
+func newRecorder() *recorder {
+	return &recorder{records: make(chan destination.Record, 16)}
 }
 
-func (d *destination) Deliver(_ context.Context, rec errorhandling.InvocationRecord) error {
+func (d *recorder) Deliver(_ context.Context, rec destination.Record) error {
 	d.records <- rec
 	return d.err
 }
 
-func (d *destination) next(t *testing.T) errorhandling.InvocationRecord {
+func (d *recorder) next(t *testing.T) destination.Record {
 	t.Helper()
 	select {
 	case rec := <-d.records:
 		return rec
 	case <-time.After(10 * time.Second):
 		t.Fatal("no record reached the destination")
-		return errorhandling.InvocationRecord{}
+		return destination.Record{}
 	}
 }
 
@@ -93,7 +93,7 @@ func TestRetriesUntilSuccess(t *testing.T) {
 	inv, _ := setup(t, 2, 4)
 	var calls atomic.Int32
 	done := make(chan struct{})
-	dest := newDestination()
+	dest := newRecorder()
 	fn := function(t, inv, localinvoker.FunctionConfig{Name: "p", Handler: failing(2, &calls, done), MaxRetries: 2, RetryDelay: time.Millisecond, OnFailure: dest})
 	if err := fn.Invoke(context.Background(), json.RawMessage(`{"jobId":"a"}`)); err != nil {
 		t.Fatal(err)
@@ -120,7 +120,7 @@ func TestRetriesExhaustedSendsTheDestinationRecord(t *testing.T) {
 			t.Parallel()
 			inv, _ := setup(t, 1, 2)
 			var calls atomic.Int32
-			dest := newDestination()
+			dest := newRecorder()
 			fn := function(t, inv, localinvoker.FunctionConfig{Name: "proc", Handler: failing(-1, &calls, nil), MaxRetries: retries, RetryDelay: time.Millisecond, OnFailure: dest})
 			if err := fn.Invoke(context.Background(), json.RawMessage(`{"jobId":"a"}`)); err != nil {
 				t.Fatal(err)
@@ -150,7 +150,7 @@ func TestEventAgeExceeded(t *testing.T) {
 		t.Parallel()
 		inv, c := setup(t, 1, 2)
 		var calls atomic.Int32
-		dest := newDestination()
+		dest := newRecorder()
 		fn := function(t, inv, localinvoker.FunctionConfig{Name: "p", Handler: failing(0, &calls, make(chan struct{})), MaxEventAge: time.Minute, OnFailure: dest})
 		if err := fn.Redeliver(context.Background(), json.RawMessage(`{"jobId":"old"}`), c.Now().Add(-2*time.Minute)); err != nil {
 			t.Fatal(err)
@@ -164,7 +164,7 @@ func TestEventAgeExceeded(t *testing.T) {
 	t.Run("before a retry", func(t *testing.T) {
 		t.Parallel()
 		inv, c := setup(t, 1, 2)
-		dest := newDestination()
+		dest := newRecorder()
 		var calls atomic.Int32
 		handler := func(context.Context, json.RawMessage) error {
 			calls.Add(1)
@@ -188,11 +188,11 @@ func TestEventAgeExceeded(t *testing.T) {
 func TestChainToAFunctionAndItsDestination(t *testing.T) {
 	t.Parallel()
 	inv, _ := setup(t, 2, 4)
-	archive := newDestination()
+	archive := newRecorder()
 	var handled atomic.Int32
 	errorFn := function(t, inv, localinvoker.FunctionConfig{
 		Name: "errors", OnFailure: archive,
-		Handler: localinvoker.HandlerOf(func(_ context.Context, rec errorhandling.InvocationRecord) error {
+		Handler: localinvoker.HandlerOf(func(_ context.Context, rec destination.Record) error {
 			handled.Add(1)
 			if rec.RequestContext.Condition != jobs.ConditionRetriesExhausted {
 				return fmt.Errorf("unexpected condition %q", rec.RequestContext.Condition)
@@ -214,7 +214,7 @@ func TestChainToAFunctionAndItsDestination(t *testing.T) {
 	if rec.RequestContext.FunctionArn != errorFn.Arn() || rec.ResponsePayload.ErrorMessage != "error handler is down" {
 		t.Fatalf("archive got %+v, want the error handler's failure", rec)
 	}
-	var inner errorhandling.InvocationRecord
+	var inner destination.Record
 	if err := json.Unmarshal(rec.RequestPayload, &inner); err != nil {
 		t.Fatal(err)
 	}
