@@ -9,7 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/asyncjobs/asyncjobs/errorhandling"
+	"github.com/asyncjobs/asyncjobs/handlers/problem"
 )
 
 // Authenticator tells who sent a request, or refuses it with a *sigv4.Error.
@@ -44,11 +44,11 @@ func authenticate(a Authenticator, limit int64) gin.HandlerFunc {
 			c.Abort()
 			var tooLarge *http.MaxBytesError
 			if errors.As(err, &tooLarge) {
-				_ = c.Error(fmt.Errorf("%w: %w", errorhandling.ErrBodyTooLarge, err))
+				_ = c.Error(fmt.Errorf("%w: %w", problem.ErrBodyTooLarge, err))
 				return
 			}
 			// The client went away or was too slow: its fault, not the server's.
-			_ = c.Error(fmt.Errorf("%w: %w", errorhandling.ErrBodyUnreadable, err))
+			_ = c.Error(fmt.Errorf("%w: %w", problem.ErrBodyUnreadable, err))
 			return
 		}
 		c.Request.Body = io.NopCloser(bytes.NewReader(body))

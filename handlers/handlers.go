@@ -13,7 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/asyncjobs/asyncjobs/errorhandling"
+	"github.com/asyncjobs/asyncjobs/handlers/problem"
 	"github.com/asyncjobs/asyncjobs/jobs"
 )
 
@@ -62,8 +62,8 @@ func New(cfg Config) *gin.Engine {
 	e.HandleMethodNotAllowed = true
 	e.RedirectTrailingSlash = false
 	e.Use(logRequests(cfg.Logger), renderErrors(cfg.Logger, cfg.Gateway), recoverPanics())
-	e.NoRoute(func(c *gin.Context) { _ = c.Error(errorhandling.ErrRouteNotFound) })
-	e.NoMethod(func(c *gin.Context) { _ = c.Error(errorhandling.ErrMethodNotAllowed) })
+	e.NoRoute(func(c *gin.Context) { _ = c.Error(problem.ErrRouteNotFound) })
+	e.NoMethod(func(c *gin.Context) { _ = c.Error(problem.ErrMethodNotAllowed) })
 
 	h := &jobHandlers{svc: cfg.Service, gateway: cfg.Gateway, logger: cfg.Logger, maxBody: cfg.MaxBodyBytes}
 	// The job routes are the API's; health and the document stay open, so

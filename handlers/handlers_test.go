@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/asyncjobs/asyncjobs/errorhandling"
+	"github.com/asyncjobs/asyncjobs/handlers/problem"
 )
 
 // jsonType is the request header of a JSON body.
@@ -45,7 +45,7 @@ func with(header map[string]string, name, value string) map[string]string {
 
 // assertProblem checks that rec is a problem+json of status and, when rule is
 // set, that it lists a broken rule of field.
-func assertProblem(t *testing.T, rec *httptest.ResponseRecorder, status int, field, rule string) errorhandling.Problem {
+func assertProblem(t *testing.T, rec *httptest.ResponseRecorder, status int, field, rule string) problem.Details {
 	t.Helper()
 	if rec.Code != status {
 		t.Fatalf("status = %d, want %d; body %s", rec.Code, status, rec.Body)
@@ -53,7 +53,7 @@ func assertProblem(t *testing.T, rec *httptest.ResponseRecorder, status int, fie
 	if ct := rec.Header().Get("Content-Type"); ct != "application/problem+json" {
 		t.Errorf("Content-Type = %q, want application/problem+json", ct)
 	}
-	var p errorhandling.Problem
+	var p problem.Details
 	if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil {
 		t.Fatalf("problem: %v; body %s", err, rec.Body)
 	}

@@ -12,7 +12,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/asyncjobs/asyncjobs/errorhandling"
+	"github.com/asyncjobs/asyncjobs/handlers/problem"
 )
 
 // problemType is the media type of every error response.
@@ -55,11 +55,11 @@ func renderErrors(logger *slog.Logger, gateway Gateway) gin.HandlerFunc {
 		if last == nil {
 			return
 		}
-		p := errorhandling.ProblemFor(last.Err)
+		p := problem.For(last.Err)
 		// A 503 with Retry-After (queue full, shutting down) is the server
 		// working as designed: the request log line records it; logging
 		// each one as an error would flood the log under the very load it sheds.
-		if _, refusal := errorhandling.RetryAfter(last.Err); p.Status >= http.StatusInternalServerError && !refusal {
+		if _, refusal := problem.RetryAfter(last.Err); p.Status >= http.StatusInternalServerError && !refusal {
 			logger.ErrorContext(c.Request.Context(), "request failed",
 				"method", c.Request.Method, "path", c.Request.URL.Path, "status", p.Status, "err", last.Err)
 		}
@@ -67,7 +67,7 @@ func renderErrors(logger *slog.Logger, gateway Gateway) gin.HandlerFunc {
 			return
 		}
 		p.Instance = gateway.BasePath(c.Request) + c.Request.URL.Path
-		if seconds, ok := errorhandling.RetryAfter(last.Err); ok {
+		if seconds, ok := problem.RetryAfter(last.Err); ok {
 			c.Header("Retry-After", strconv.Itoa(seconds))
 		}
 		c.Header("Content-Type", problemType)

@@ -16,7 +16,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/asyncjobs/asyncjobs/errorhandling"
+	"github.com/asyncjobs/asyncjobs/handlers/problem"
 	"github.com/asyncjobs/asyncjobs/jobs"
 	"github.com/asyncjobs/asyncjobs/jobs/jobjson"
 )
@@ -68,7 +68,7 @@ func (h *jobHandlers) submit(c *gin.Context) {
 // limit bytes, and its Idempotency-Key.
 func submitRequest(c *gin.Context, limit int64) (jobs.SubmitRequest, error) {
 	if !isJSON(c.GetHeader("Content-Type")) {
-		return jobs.SubmitRequest{}, errorhandling.ErrUnsupportedMediaType
+		return jobs.SubmitRequest{}, problem.ErrUnsupportedMediaType
 	}
 	key, err := idempotencyKey(c.Request.Header)
 	if err != nil {
@@ -142,7 +142,7 @@ func readBody(c *gin.Context, limit int64) ([]byte, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, limit))
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
-		return nil, fmt.Errorf("%w: %w", errorhandling.ErrBodyTooLarge, err)
+		return nil, fmt.Errorf("%w: %w", problem.ErrBodyTooLarge, err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read request body: %w", err)

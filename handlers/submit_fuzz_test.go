@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/asyncjobs/asyncjobs/errorhandling"
+	"github.com/asyncjobs/asyncjobs/handlers/problem"
 	"github.com/asyncjobs/asyncjobs/jobs"
 	"github.com/asyncjobs/asyncjobs/jobs/jobtypes"
 )
@@ -161,7 +161,7 @@ func envelopeType(body []byte) (string, bool) {
 // checkProblem asserts a 400 problem+json listing at least one broken rule.
 func checkProblem(t *testing.T, rec *httptest.ResponseRecorder) {
 	t.Helper()
-	var p errorhandling.Problem
+	var p problem.Details
 	if ct := rec.Header().Get("Content-Type"); ct != problemType {
 		t.Fatalf("400 with Content-Type %q", ct)
 	}

@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/asyncjobs/asyncjobs/errorhandling"
+	"github.com/asyncjobs/asyncjobs/handlers/problem"
 	"github.com/asyncjobs/asyncjobs/internal/loopback"
 )
 
@@ -20,7 +20,7 @@ func checkHost(next http.Handler, listenAddr string) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		p := errorhandling.Problem{
+		p := problem.Details{
 			Type: "about:blank", Title: http.StatusText(http.StatusMisdirectedRequest), Status: http.StatusMisdirectedRequest,
 			Detail: fmt.Sprintf("Host %q is refused: this server answers only requests addressed to an IP address, "+
 				"a loopback name or the host it listens on (%s), so that no web page can reach it through a DNS name the page controls (DNS rebinding)",

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/asyncjobs/asyncjobs/errorhandling"
+	"github.com/asyncjobs/asyncjobs/handlers/problem"
 	"github.com/asyncjobs/asyncjobs/internal/syncbuf"
 	"github.com/asyncjobs/asyncjobs/local"
 )
@@ -28,7 +28,7 @@ func TestForeignHostIsMisdirected(t *testing.T) {
 		for _, host := range []string{"rebind.evil.example:" + port, "rebind.evil.example", "localhost.evil.example:" + port} {
 			req, _ := http.NewRequest(http.MethodGet, base+path, nil)
 			req.Host = host
-			resp, p := problem(t, req)
+			resp, p := askProblem(t, req)
 			if resp.StatusCode != http.StatusMisdirectedRequest || p.Status != http.StatusMisdirectedRequest ||
 				p.Title != "Misdirected Request" || !strings.Contains(p.Detail, `"`+host+`"`) || !strings.Contains(p.Detail, "DNS rebinding") {
 				t.Errorf("GET %s with Host %s: %d %+v, want a 421 problem naming the Host and why", path, host, resp.StatusCode, p)
@@ -38,22 +38,22 @@ func TestForeignHostIsMisdirected(t *testing.T) {
 	for _, host := range []string{sys.Addr(), "localhost:" + port, "LOCALHOST", "api.localhost:" + port, "[::1]:" + port, "192.0.2.1:" + port} {
 		req, _ := http.NewRequest(http.MethodGet, base+"/healthz", nil)
 		req.Host = host
-		if resp, _ := problem(t, req); resp.StatusCode != http.StatusOK {
+		if resp, _ := askProblem(t, req); resp.StatusCode != http.StatusOK {
 			t.Errorf("GET /healthz with Host %s: %d, want 200", host, resp.StatusCode)
 		}
 	}
 }
 
-// problem sends req and decodes its answer as a problem, which it must be
+// askProblem sends req and decodes its answer as a problem, which it must be
 // unless the status is 2xx.
-func problem(t *testing.T, req *http.Request) (*http.Response, errorhandling.Problem) {
+func askProblem(t *testing.T, req *http.Request) (*http.Response, problem.Details) {
 	t.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var p errorhandling.Problem
+	var p problem.Details
 	raw, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode >= 300 {
 		if ct := resp.Header.Get("Content-Type"); ct != "application/problem+json" {

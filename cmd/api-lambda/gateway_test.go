@@ -9,7 +9,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/asyncjobs/asyncjobs/errorhandling"
+	"github.com/asyncjobs/asyncjobs/handlers/problem"
 	"github.com/asyncjobs/asyncjobs/jobs"
 )
 
@@ -46,7 +46,7 @@ func TestProblemInstanceKeepsTheStage(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
 	resp, _ := f.serve(t, fixture(t, "apigateway-get-job.json")) // no such job
-	var p errorhandling.Problem
+	var p problem.Details
 	if err := json.Unmarshal([]byte(resp.Body), &p); err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/asyncjobs/asyncjobs/errorhandling"
+	"github.com/asyncjobs/asyncjobs/handlers/problem"
 )
 
 // as is the fixture event sent by the caller of testdata/identity/<name>.json:
@@ -110,7 +110,7 @@ func TestCallersWhoCannotOwnJobsAreRefused(t *testing.T) {
 			if resp.StatusCode != http.StatusForbidden {
 				t.Fatalf("status %d, want 403; body %s", resp.StatusCode, resp.Body)
 			}
-			var p errorhandling.Problem
+			var p problem.Details
 			if err := json.Unmarshal([]byte(resp.Body), &p); err != nil || !strings.Contains(p.Detail, tt.detail) {
 				t.Errorf("body %s (%v), want a problem saying %q", resp.Body, err, tt.detail)
 			}

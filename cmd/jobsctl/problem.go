@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/asyncjobs/asyncjobs/errorhandling"
+	"github.com/asyncjobs/asyncjobs/handlers/problem"
 )
 
 // apiError is an answer of the API other than a job: an RFC 9457 problem
@@ -15,19 +15,19 @@ type apiError struct {
 	status     int
 	id         string // the job concerned; empty for a submission
 	url        string
-	problem    errorhandling.Problem
+	problem    problem.Details
 	retryAfter string
 }
 
 func newAPIError(resp *http.Response, body []byte, id, url string) *apiError {
 	var decoded struct {
-		errorhandling.Problem
+		problem.Details
 		Message string `json:"message"`
 	}
 	if json.Unmarshal(body, &decoded) != nil {
 		decoded.Detail = strings.TrimSpace(string(body))
 	}
-	p := decoded.Problem
+	p := decoded.Details
 	if p.Detail == "" {
 		p.Detail = decoded.Message
 	}

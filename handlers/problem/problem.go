@@ -1,4 +1,8 @@
-package errorhandling
+// Package problem turns errors into the RFC 9457 problem details the HTTP API
+// answers with: the one table from errors to HTTP statuses, the HTTP-level
+// errors the handlers raise, and the problem's JSON shape, which clients
+// decode too.
+package problem
 
 import (
 	"errors"
@@ -9,7 +13,7 @@ import (
 	"github.com/asyncjobs/asyncjobs/jobs"
 )
 
-// HTTP-level errors for the handlers; ProblemFor knows their statuses.
+// HTTP-level errors for the handlers; For knows their statuses.
 var (
 	ErrBodyTooLarge         = errors.New("request body too large")
 	ErrUnsupportedMediaType = errors.New("unsupported media type")
@@ -20,8 +24,8 @@ var (
 	ErrBodyUnreadable = errors.New("request body could not be read")
 )
 
-// Problem is an RFC 9457 problem details object.
-type Problem struct {
+// Details is an RFC 9457 problem details object.
+type Details struct {
 	Type     string            `json:"type"`
 	Title    string            `json:"title"`
 	Status   int               `json:"status"`
@@ -61,29 +65,29 @@ var statusRules = []statusRule{
 	{target: ErrMethodNotAllowed, status: http.StatusMethodNotAllowed, detail: "the resource does not support this method"},
 }
 
-// ProblemFor turns err into the problem the client sees. An error the table
+// For turns err into the problem the client sees. An error the table
 // does not know is a 500 whose detail says nothing of err.
-func ProblemFor(err error) Problem {
+func For(err error) Details {
 	var invalid *jobs.ValidationError
 	if errors.As(err, &invalid) {
-		p := newProblem(http.StatusBadRequest, invalid.Detail)
+		p := newDetails(http.StatusBadRequest, invalid.Detail)
 		p.Errors = invalid.Fields
 		return p
 	}
 	var refused *sigv4.Error
 	if errors.As(err, &refused) {
-		return newProblem(http.StatusForbidden, refused.Message)
+		return newDetails(http.StatusForbidden, refused.Message)
 	}
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
-		return newProblem(http.StatusRequestEntityTooLarge,
+		return newDetails(http.StatusRequestEntityTooLarge,
 			fmt.Sprintf("the request body is larger than the limit of %d bytes", tooLarge.Limit))
 	}
 	rule, ok := ruleFor(err)
 	if !ok {
-		return newProblem(http.StatusInternalServerError, "the server could not handle the request")
+		return newDetails(http.StatusInternalServerError, "the server could not handle the request")
 	}
-	return newProblem(rule.status, rule.detail)
+	return newDetails(rule.status, rule.detail)
 }
 
 // RetryAfter says how many seconds a client should wait before trying the
@@ -108,6 +112,6 @@ func ruleFor(err error) (statusRule, bool) {
 	return statusRule{}, false
 }
 
-func newProblem(status int, detail string) Problem {
-	return Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: detail}
+func newDetails(status int, detail string) Details {
+	return Details{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: detail}
 }

@@ -1,4 +1,4 @@
-package errorhandling
+package problem
 
 import (
 	"encoding/json"
@@ -11,7 +11,7 @@ import (
 	"github.com/asyncjobs/asyncjobs/jobs"
 )
 
-func TestProblemFor(t *testing.T) {
+func TestFor(t *testing.T) {
 	t.Parallel()
 	invalid := &jobs.ValidationError{
 		Detail: "the request is not valid",
@@ -47,7 +47,7 @@ func TestProblemFor(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			p := ProblemFor(tt.err)
+			p := For(tt.err)
 			if p.Status != tt.status {
 				t.Errorf("status = %d, want %d", p.Status, tt.status)
 			}
@@ -71,21 +71,21 @@ func TestProblemFor(t *testing.T) {
 	}
 }
 
-func TestProblemJSON(t *testing.T) {
+func TestDetailsJSON(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name    string
-		problem Problem
+		problem Details
 		want    string
 	}{
 		{
 			name:    "optional members omitted",
-			problem: ProblemFor(jobs.ErrNotFound),
+			problem: For(jobs.ErrNotFound),
 			want:    `{"type":"about:blank","title":"Not Found","status":404,"detail":"the job does not exist or has expired"}`,
 		},
 		{
 			name: "instance and field errors",
-			problem: Problem{Type: "about:blank", Title: "Bad Request", Status: 400, Detail: "d", Instance: "/jobs",
+			problem: Details{Type: "about:blank", Title: "Bad Request", Status: 400, Detail: "d", Instance: "/jobs",
 				Errors: []jobs.FieldError{{Field: "seconds", Rule: "required", Message: "seconds is required"}}},
 			want: `{"type":"about:blank","title":"Bad Request","status":400,"detail":"d","instance":"/jobs",` +
 				`"errors":[{"field":"seconds","rule":"required","message":"seconds is required"}]}`,
