@@ -25,6 +25,7 @@ import (
 	"github.com/asyncjobs/asyncjobs/jobs/boltstore"
 	"github.com/asyncjobs/asyncjobs/jobs/jobtypes"
 	"github.com/asyncjobs/asyncjobs/jobs/localinvoker"
+	"github.com/asyncjobs/asyncjobs/local/localaddr"
 	"github.com/asyncjobs/asyncjobs/push"
 	"github.com/asyncjobs/asyncjobs/push/localevents"
 )
@@ -66,17 +67,11 @@ type Config struct {
 	EventsMaxConnections int
 }
 
-// Local defaults, documented in the README.
-const (
-	DefaultAddr       = "127.0.0.1:8080"
-	DefaultEventsAddr = "127.0.0.1:8443"
-)
-
 // DefaultConfig is jobsd's configuration when nothing is set.
 func DefaultConfig() Config {
 	return Config{
-		Addr:            DefaultAddr,
-		EventsAddr:      DefaultEventsAddr,
+		Addr:            localaddr.API,
+		EventsAddr:      localaddr.Events,
 		EventsNamespace: push.DefaultNamespace,
 		Auth:            true,
 		Credentials: []sigv4.Credential{{

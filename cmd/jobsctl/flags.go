@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/asyncjobs/asyncjobs/local"
+	"github.com/asyncjobs/asyncjobs/local/localaddr"
 	"github.com/asyncjobs/asyncjobs/push"
 )
 
@@ -35,7 +35,7 @@ type apiOptions struct {
 // defaults come from the environment, then from jobsd's local defaults.
 func apiFlags(fs *flag.FlagSet) *apiOptions {
 	o := &apiOptions{}
-	fs.StringVar(&o.endpoint, "endpoint", env("JOBS_ENDPOINT", "http://"+local.DefaultAddr),
+	fs.StringVar(&o.endpoint, "endpoint", env("JOBS_ENDPOINT", "http://"+localaddr.API),
 		"the API's base URL: jobsd's, or API Gateway's with its stage, https://ID.execute-api.REGION.amazonaws.com/prod (env JOBS_ENDPOINT)")
 	fs.StringVar(&o.region, "region", env("JOBS_REGION", env("AWS_REGION", "us-east-1")),
 		"the region requests are signed for (env JOBS_REGION, then AWS_REGION)")
@@ -62,7 +62,7 @@ type eventsOptions struct {
 // eventsFlags declares the flags of the commands that follow a job's channel.
 func eventsFlags(fs *flag.FlagSet) *eventsOptions {
 	o := &eventsOptions{}
-	fs.StringVar(&o.endpoint, "events-endpoint", env("JOBS_EVENTS_ENDPOINT", "https://"+local.DefaultEventsAddr+"/event"), "the AppSync Events HTTP endpoint (env JOBS_EVENTS_ENDPOINT)")
+	fs.StringVar(&o.endpoint, "events-endpoint", env("JOBS_EVENTS_ENDPOINT", "https://"+localaddr.Events+"/event"), "the AppSync Events HTTP endpoint (env JOBS_EVENTS_ENDPOINT)")
 	fs.StringVar(&o.apiKey, "events-api-key", env("JOBS_EVENTS_API_KEY", ""),
 		"the events API key (env JOBS_EVENTS_API_KEY); default for a loopback --events-endpoint: the one jobsd wrote to <data-dir>/events-api-key")
 	fs.StringVar(&o.namespace, "events-namespace", env("JOBS_EVENTS_NAMESPACE", push.DefaultNamespace), "the channel namespace of job events (env JOBS_EVENTS_NAMESPACE)")
@@ -117,7 +117,7 @@ func (o *apiOptions) check() error {
 	}
 	u, err := url.Parse(o.endpoint)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("--endpoint must be an http(s) URL such as http://%s, not %q", local.DefaultAddr, o.endpoint)
+		return fmt.Errorf("--endpoint must be an http(s) URL such as http://%s, not %q", localaddr.API, o.endpoint)
 	}
 	return nil
 }

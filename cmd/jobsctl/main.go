@@ -1,6 +1,7 @@
 // Command jobsctl is the users' CLI of the async jobs API: it submits jobs,
 // reads, waits for, cancels and watches them over the SigV4-signed HTTP API
-// and the jobs' AppSync Events channels, and replays a local failure archive.
+// and the jobs' AppSync Events channels. It is a client only: replaying a
+// local failure archive is `jobsd replay`.
 package main
 
 import (
@@ -49,9 +50,8 @@ Commands:
   wait <job id>    wait until the job finishes (--timeout D to give up)
   cancel <job id>  cancel a Pending or Running job
   watch <job id>   print the job's changes as they are pushed, until it finishes
-  replay --from T [--to T] [--data-dir DIR]
-                   replay a stopped local jobsd's archived failures (local only;
-                   in AWS use 'aws events start-replay')
+  replay           moved: 'jobsd replay' replays a stopped jobsd's archived
+                   failures; in AWS use 'aws events start-replay'
 
 Requests are signed with AWS SigV4 (service execute-api): with the local dev
 credentials when --endpoint is a loopback URL, else with the AWS credential

@@ -3,65 +3,12 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
-	"fmt"
 	"io"
-	"log/slog"
-	"time"
-
-	"github.com/asyncjobs/asyncjobs/jobs"
-	"github.com/asyncjobs/asyncjobs/local"
 )
 
-// replay sends a stopped local jobsd's archived failure events to its error
-// handler again.
-func replay(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
-	dataDir := fs.String("data-dir", env("JOBS_DATA_DIR", "./data"), "the data directory of a stopped jobsd (env JOBS_DATA_DIR)")
-	var from, to time.Time
-	fs.Func("from", "replay events archived at or after this RFC 3339 time (required)", rfc3339(&from))
-	fs.Func("to", "replay events archived before this RFC 3339 time (default: now)", rfc3339(&to))
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, `Usage: jobsctl replay --from TIME [--to TIME] [--data-dir DIR]
+// errReplayMoved answers `jobsctl replay`: the local replay opens jobsd's
+// data files, so it is jobsd's own subcommand and the CLI stays a client.
+var errReplayMoved = errors.New("replay moved to jobsd: stop jobsd, then run " +
+	"'jobsd replay --from TIME [--to TIME] [--data-dir DIR]'; in AWS use 'aws events start-replay'")
 
-Local only: sends the failure events archived by a stopped jobsd to its error
-handler again (stop jobsd first: it holds the files). In AWS, replay the failure bus's archive:
-  aws events start-replay --replay-name NAME --event-source-arn ARCHIVE_ARN \
-    --event-start-time FROM --event-end-time TO --destination Arn=BUS_ARN`)
-		fs.PrintDefaults()
-	}
-	if _, err := parse(fs, args, stderr, 0); err != nil {
-		return err
-	}
-	if from.IsZero() {
-		fs.Usage()
-		return errors.New("replay: --from is required")
-	}
-	if to.IsZero() {
-		to = time.Now()
-	}
-	if !from.Before(to) {
-		return fmt.Errorf("--from (%s) must be before --to (%s)", from.Format(time.RFC3339), to.Format(time.RFC3339))
-	}
-	report, err := local.Replay(ctx, *dataDir, from, to, jobs.SystemClock{}, slog.New(slog.NewTextHandler(stderr, nil)))
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "replayed %d events, %d refused again\n", report.Replayed, report.Failed)
-	if report.Failed > 0 {
-		return fmt.Errorf("%d events were refused; they stay in the archive", report.Failed)
-	}
-	return nil
-}
-
-// rfc3339 parses a flag's RFC 3339 time into t.
-func rfc3339(t *time.Time) func(string) error {
-	return func(s string) error {
-		v, err := time.Parse(time.RFC3339, s)
-		if err != nil {
-			return errors.New("want an RFC 3339 time such as 2026-01-02T15:04:05Z")
-		}
-		*t = v
-		return nil
-	}
-}
+func replay(context.Context, []string, io.Writer, io.Writer) error { return errReplayMoved }

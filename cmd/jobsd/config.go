@@ -69,7 +69,7 @@ func serveConfig(args []string, stderr io.Writer) (settings, *slog.Logger, error
 	env["insecure-public"] = "JOBS_INSECURE_PUBLIC"
 	fs.BoolVar(&insecurePublic, "insecure-public", false, "serve on an address that is not loopback even with --auth=none or the dev credential, which let anyone in (env JOBS_INSECURE_PUBLIC)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: jobsd [flags]\n\n"+
+		fmt.Fprintln(stderr, "Usage: jobsd [flags]\n       jobsd replay --from TIME [--to TIME] [--data-dir DIR]   (jobsd replay -h for more)\n\n"+
 			"Every flag can also be set by the environment variable named beside it; a flag on the command line wins.\n"+
 			"Without --credentials-file the one principal is the local one, whose keys come from JOBS_ACCESS_KEY_ID and\n"+
 			"JOBS_SECRET_ACCESS_KEY (default: the dev keys in the README, which jobsd refuses on an address that is not loopback).")

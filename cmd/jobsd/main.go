@@ -1,7 +1,8 @@
 // Command jobsd runs the whole async jobs system in one process: the HTTP
 // API, the durable store, the invoker with Lambda's async semantics, the
 // processor, the error handler, the failure archive and an
-// AppSync-Events-compatible endpoint. `jobsctl replay` replays the archive.
+// AppSync-Events-compatible endpoint. `jobsd replay` replays the archive of a
+// stopped jobsd.
 package main
 
 import (
@@ -29,6 +30,9 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "replay" {
+		return replay(context.Background(), args[1:], stdout, stderr)
+	}
 	s, logger, err := serveConfig(args, stderr)
 	if err != nil {
 		return err
