@@ -76,7 +76,7 @@ func FuzzSubmit(f *testing.F) {
 			t.Fatalf("POST %q (key %q): 202, but it must be refused: %v", body, key, wantErr)
 		}
 		first := acceptedJob(t, rec, store, types)
-		if typ, ok := envelopeType(body); ok && typ != first.Type || !ok && first.Type != seedType {
+		if typ, ok := envelopeType(body); ok && typ != first.Type || !ok && first.Type != jobtypes.Sleep {
 			t.Fatalf("POST %q: job type %q", body, first.Type)
 		}
 
