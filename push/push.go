@@ -78,6 +78,12 @@ func NormalizeChannel(channel string, wildcard bool) (string, error) {
 	return "/" + strings.Trim(c, "/"), nil
 }
 
+// ValidNamespace reports whether ns can be the namespace of job channels:
+// one channel segment, with an optional leading and trailing "/".
+func ValidNamespace(ns string) bool {
+	return ValidSegment(strings.TrimSuffix(strings.TrimPrefix(ns, "/"), "/"))
+}
+
 // Namespace is the first segment of a normalised channel.
 func Namespace(channel string) string {
 	ns, _, _ := strings.Cut(strings.TrimPrefix(channel, "/"), "/")
