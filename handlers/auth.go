@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -32,11 +31,16 @@ func Anonymous(principal string) Authenticator {
 	return AuthenticatorFunc(func(*http.Request, []byte) (string, error) { return principal, nil })
 }
 
-// principalKey is where authenticate leaves the caller in the gin context.
-const principalKey = "asyncjobs.principal"
+// principalKey and bodyKey are where authenticate leaves the caller and the
+// request body in the gin context.
+const (
+	principalKey = "asyncjobs.principal"
+	bodyKey      = "asyncjobs.body"
+)
 
-// authenticate reads the body (within limit, so a refusal never costs more),
-// asks a who sent the request, and hands the body on to the handler.
+// authenticate reads the body, the one time it is read (within limit, so a
+// refusal never costs more), asks a who sent the request, and hands the
+// body on to the handler.
 func authenticate(a Authenticator, limit int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, limit))
@@ -51,7 +55,6 @@ func authenticate(a Authenticator, limit int64) gin.HandlerFunc {
 			_ = c.Error(fmt.Errorf("%w: %w", problem.ErrBodyUnreadable, err))
 			return
 		}
-		c.Request.Body = io.NopCloser(bytes.NewReader(body))
 		principal, err := a.Authenticate(c.Request, body)
 		if err != nil {
 			c.Abort()
@@ -59,9 +62,17 @@ func authenticate(a Authenticator, limit int64) gin.HandlerFunc {
 			return
 		}
 		c.Set(principalKey, principal)
+		c.Set(bodyKey, body)
 		c.Next()
 	}
 }
 
 // principal is who sent the request: the one place handlers learn it.
 func principal(c *gin.Context) string { return c.GetString(principalKey) }
+
+// requestBody is the body authenticate read: the one place handlers get it.
+func requestBody(c *gin.Context) []byte {
+	body, _ := c.Get(bodyKey)
+	b, _ := body.([]byte)
+	return b
+}

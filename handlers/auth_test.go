@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -57,5 +58,23 @@ func TestRefusedRequestsNeverReachTheService(t *testing.T) {
 	}
 	if rec := serve(t, h, http.MethodPost, "/jobs", strings.Repeat("x", DefaultMaxBodyBytes+1), jsonType); rec.Code != http.StatusRequestEntityTooLarge {
 		t.Fatalf("an oversized body is refused for its size first: %d", rec.Code)
+	}
+}
+
+func TestTheBodyIsReadOnceByAuthenticate(t *testing.T) {
+	t.Parallel()
+	f := newFake()
+	// An authenticator that consumes r.Body leaves the handler the body
+	// authenticate read: the body is read from the request once, not again.
+	drains := AuthenticatorFunc(func(r *http.Request, _ []byte) (string, error) {
+		_, err := io.Copy(io.Discard, r.Body)
+		return "alice", err
+	})
+	h := New(Config{Service: f, Authenticator: drains, Logger: slog.New(slog.DiscardHandler)})
+	if rec := serve(t, h, http.MethodPost, "/jobs", `{"seconds":3}`, jsonType); rec.Code != http.StatusAccepted {
+		t.Fatalf("status %d: %s", rec.Code, rec.Body)
+	}
+	if got := string(f.lastSubmit(t).Parameters); got != `{"seconds":3}` {
+		t.Errorf("submitted parameters %s, want the body", got)
 	}
 }

@@ -65,7 +65,7 @@ func New(cfg Config) *gin.Engine {
 	e.NoRoute(func(c *gin.Context) { _ = c.Error(problem.ErrRouteNotFound) })
 	e.NoMethod(func(c *gin.Context) { _ = c.Error(problem.ErrMethodNotAllowed) })
 
-	h := &jobHandlers{svc: cfg.Service, gateway: cfg.Gateway, logger: cfg.Logger, maxBody: cfg.MaxBodyBytes}
+	h := &jobHandlers{svc: cfg.Service, gateway: cfg.Gateway, logger: cfg.Logger}
 	// The job routes are the API's; health and the document stay open, so
 	// that probes and browsers need no signature.
 	api := e.Group("/jobs", authenticate(cfg.Authenticator, cfg.MaxBodyBytes))
@@ -82,5 +82,4 @@ type jobHandlers struct {
 	svc     Service
 	gateway Gateway
 	logger  *slog.Logger
-	maxBody int64
 }

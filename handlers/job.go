@@ -9,27 +9,15 @@ import (
 
 	"github.com/asyncjobs/asyncjobs/jobs"
 	"github.com/asyncjobs/asyncjobs/jobs/jobjson"
+	"github.com/asyncjobs/asyncjobs/push"
 )
 
-// validJobID reports whether id can be a job id: 1 to 50 of [A-Za-z0-9-],
-// as a channel segment. By hand, not by regexp: it runs on every request.
-func validJobID(id string) bool {
-	if len(id) == 0 || len(id) > 50 {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
-
-// get answers GET /jobs/:id, waiting up to ?wait=N seconds for the job to finish.
+// get answers GET /jobs/:id, waiting up to ?wait=N seconds for the job to
+// finish. A job id is a segment of its push channel (/jobs/<id>), so an id
+// that is no valid segment (push.ValidSegment) names no job, here and in cancel.
 func (h *jobHandlers) get(c *gin.Context) {
 	id := c.Param("id")
-	if !validJobID(id) {
+	if !push.ValidSegment(id) {
 		_ = c.Error(jobs.ErrNotFound)
 		return
 	}
@@ -57,7 +45,7 @@ func (h *jobHandlers) get(c *gin.Context) {
 // cancel answers DELETE /jobs/:id.
 func (h *jobHandlers) cancel(c *gin.Context) {
 	id := c.Param("id")
-	if !validJobID(id) {
+	if !push.ValidSegment(id) {
 		_ = c.Error(jobs.ErrNotFound)
 		return
 	}

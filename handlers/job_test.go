@@ -40,6 +40,7 @@ func TestReadAndCancel(t *testing.T) {
 		{name: "wait negative", method: "GET", target: "/jobs/pending-1?wait=-1", status: 400, field: "wait", rule: "min"},
 		{name: "unknown id", method: "GET", target: "/jobs/nobody", status: 404, calls: 1},
 		{name: "malformed id", method: "GET", target: "/jobs/bad_id", status: 404},
+		{name: "id ending in a dash", method: "GET", target: "/jobs/job-", status: 404},
 		{name: "id too long", method: "GET", target: "/jobs/" + strings.Repeat("a", 51), status: 404},
 		{name: "overloaded", method: "GET", target: "/jobs/pending-1", err: jobs.ErrOverloaded, status: 503, retryAfter: "1", calls: 1},
 		{name: "cancel pending", method: "DELETE", target: "/jobs/pending-1", status: 200, jobStatus: "Cancelled", calls: 1},

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"mime"
 	"net/http"
@@ -19,11 +18,8 @@ import (
 	"github.com/asyncjobs/asyncjobs/handlers/problem"
 	"github.com/asyncjobs/asyncjobs/jobs"
 	"github.com/asyncjobs/asyncjobs/jobs/jobjson"
+	"github.com/asyncjobs/asyncjobs/jobs/jobtypes"
 )
-
-// seedType is the job type of a body without a "type" member: the reference
-// sample's {"seconds": N}.
-const seedType = "sleep"
 
 // maxKeyLength is the longest Idempotency-Key accepted.
 const maxKeyLength = 255
@@ -32,7 +28,7 @@ const maxKeyLength = 255
 // once it is (after Prefer: wait=N, or on an idempotent replay of a finished
 // job).
 func (h *jobHandlers) submit(c *gin.Context) {
-	req, err := submitRequest(c, h.maxBody)
+	req, err := submitRequest(c)
 	if err != nil {
 		_ = c.Error(err)
 		return
@@ -64,9 +60,9 @@ func (h *jobHandlers) submit(c *gin.Context) {
 	c.JSON(http.StatusAccepted, jobjson.From(job))
 }
 
-// submitRequest reads the request of POST /jobs: its JSON body, of at most
-// limit bytes, and its Idempotency-Key.
-func submitRequest(c *gin.Context, limit int64) (jobs.SubmitRequest, error) {
+// submitRequest reads the request of POST /jobs: its JSON body, which
+// authenticate read within the body limit, and its Idempotency-Key.
+func submitRequest(c *gin.Context) (jobs.SubmitRequest, error) {
 	if !isJSON(c.GetHeader("Content-Type")) {
 		return jobs.SubmitRequest{}, problem.ErrUnsupportedMediaType
 	}
@@ -74,11 +70,7 @@ func submitRequest(c *gin.Context, limit int64) (jobs.SubmitRequest, error) {
 	if err != nil {
 		return jobs.SubmitRequest{}, err
 	}
-	body, err := readBody(c, limit)
-	if err != nil {
-		return jobs.SubmitRequest{}, err
-	}
-	req, err := parseSubmit(body)
+	req, err := parseSubmit(requestBody(c))
 	if err != nil {
 		return jobs.SubmitRequest{}, err
 	}
@@ -137,23 +129,11 @@ func preferredWait(h http.Header) (time.Duration, bool) {
 	return 0, false
 }
 
-// readBody reads the whole body, refusing more than limit bytes.
-func readBody(c *gin.Context, limit int64) ([]byte, error) {
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, limit))
-	var tooLarge *http.MaxBytesError
-	if errors.As(err, &tooLarge) {
-		return nil, fmt.Errorf("%w: %w", problem.ErrBodyTooLarge, err)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read request body: %w", err)
-	}
-	return body, nil
-}
-
 // parseSubmit reads a body of one of two forms: the envelope
 // {"type": "<name>", "parameters": {...}} when there is a "type" member, else
-// the parameters of the seed type. The parameters themselves are left to the
-// Service, which checks them against the type.
+// the parameters of jobtypes.Sleep, the reference sample's {"seconds": N}.
+// The parameters themselves are left to the Service, which checks them
+// against the type.
 func parseSubmit(body []byte) (jobs.SubmitRequest, error) {
 	var members map[string]json.RawMessage
 	err := json.Unmarshal(body, &members)
@@ -167,7 +147,7 @@ func parseSubmit(body []byte) (jobs.SubmitRequest, error) {
 	}
 	rawType, envelope := members["type"]
 	if !envelope {
-		return jobs.SubmitRequest{Type: seedType, Parameters: body}, nil
+		return jobs.SubmitRequest{Type: jobtypes.Sleep, Parameters: body}, nil
 	}
 
 	req := jobs.SubmitRequest{Parameters: json.RawMessage("{}")}

@@ -14,6 +14,7 @@ import (
 	"github.com/asyncjobs/asyncjobs/handlers/problem"
 	"github.com/asyncjobs/asyncjobs/jobs"
 	"github.com/asyncjobs/asyncjobs/jobs/jobtypes"
+	"github.com/asyncjobs/asyncjobs/jobs/memstore"
 )
 
 // FuzzSubmit sends an arbitrary body and Idempotency-Key as POST /jobs to
@@ -59,7 +60,7 @@ func FuzzSubmit(f *testing.F) {
 				t.Fatalf("POST %q (key %q): 400 %s, but the request is valid", body, key, rec.Body)
 			}
 			checkProblem(t, rec)
-			if n := len(store.jobs); n != 0 {
+			if n := store.Len(); n != 0 {
 				t.Fatalf("POST %q: refused, yet %d jobs were stored", body, n)
 			}
 			return
@@ -76,7 +77,7 @@ func FuzzSubmit(f *testing.F) {
 			t.Fatalf("POST %q (key %q): 202, but it must be refused: %v", body, key, wantErr)
 		}
 		first := acceptedJob(t, rec, store, types)
-		if typ, ok := envelopeType(body); ok && typ != first.Type || !ok && first.Type != seedType {
+		if typ, ok := envelopeType(body); ok && typ != first.Type || !ok && first.Type != jobtypes.Sleep {
 			t.Fatalf("POST %q: job type %q", body, first.Type)
 		}
 
@@ -99,9 +100,9 @@ func FuzzSubmit(f *testing.F) {
 	})
 }
 
-// fuzzAPI returns the API over a real Service with types and a new memStore.
-func fuzzAPI(types *jobs.Registry) (http.Handler, *memStore) {
-	store := &memStore{jobs: map[string]jobs.Job{}, keys: map[string]string{}}
+// fuzzAPI returns the API over a real Service with types and a new memstore.Store.
+func fuzzAPI(types *jobs.Registry) (http.Handler, *memstore.Store) {
+	store := memstore.New()
 	var ids atomic.Int64
 	svc := jobs.NewService(jobs.ServiceConfig{
 		Store: store, Types: types, Invoker: invoker{}, Notifier: quiet{}, Watcher: quiet{},
@@ -178,7 +179,7 @@ func checkProblem(t *testing.T, rec *httptest.ResponseRecorder) {
 // acceptedJob asserts a 202 for a new Pending job and returns it as stored,
 // after checking that the response shows the stored parameters and that
 // they re-validate to themselves.
-func acceptedJob(t *testing.T, rec *httptest.ResponseRecorder, store *memStore, types *jobs.Registry) jobs.Job {
+func acceptedJob(t *testing.T, rec *httptest.ResponseRecorder, store *memstore.Store, types *jobs.Registry) jobs.Job {
 	t.Helper()
 	var got struct {
 		ID         string          `json:"id"`

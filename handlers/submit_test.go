@@ -113,8 +113,8 @@ func TestSubmitRefused(t *testing.T) {
 			if !strings.Contains(text, tt.says) {
 				t.Errorf("problem says %q, want %q in it", text, tt.says)
 			}
-			if len(store.jobs) != 0 {
-				t.Errorf("a refused request stored %d jobs", len(store.jobs))
+			if store.Len() != 0 {
+				t.Errorf("a refused request stored %d jobs", store.Len())
 			}
 		})
 	}
@@ -155,7 +155,7 @@ func TestSubmitOverloaded(t *testing.T) {
 	if got := rec.Header().Get("Retry-After"); got != "1" {
 		t.Errorf("Retry-After = %q, want 1", got)
 	}
-	if len(store.jobs) != 0 {
+	if store.Len() != 0 {
 		t.Errorf("a job that could not be dispatched was kept")
 	}
 }

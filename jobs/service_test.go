@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/asyncjobs/asyncjobs/jobs"
@@ -122,16 +123,31 @@ func TestCancel(t *testing.T) {
 
 func TestWaitWakesOnTheTerminalChange(t *testing.T) {
 	t.Parallel()
-	f := setup(t, echoType())
-	j := f.submit(t, "echo", `{"text":"a"}`)
-	go func() {
-		time.Sleep(50 * time.Millisecond)
+	// In a synctest bubble, synctest.Wait returns once Wait is waiting for a
+	// change: the job then finishes while it waits, not before.
+	synctest.Test(t, func(t *testing.T) {
+		f := setup(t, echoType())
+		j := f.submit(t, "echo", `{"text":"a"}`)
+		type answer struct {
+			job jobs.Job
+			err error
+		}
+		waited := make(chan answer, 1)
+		go func() {
+			got, err := f.service.Wait(context.Background(), "", j.ID, 20*time.Second, time.Time{})
+			waited <- answer{got, err}
+		}()
+		synctest.Wait()
+		select {
+		case a := <-waited:
+			t.Fatalf("Wait returned %s %v before the job finished", a.job.Status, a.err)
+		default:
+		}
 		f.processor.Handle(context.Background(), jobs.Invocation{JobID: j.ID})
-	}()
-	got, err := f.service.Wait(context.Background(), "", j.ID, 20*time.Second, time.Time{})
-	if err != nil || got.Status != jobs.StatusSuccess {
-		t.Fatalf("wait: %s %v, want Success", got.Status, err)
-	}
+		if a := <-waited; a.err != nil || a.job.Status != jobs.StatusSuccess {
+			t.Fatalf("wait: %s %v, want Success", a.job.Status, a.err)
+		}
+	})
 }
 
 func TestWaitTimesOutWithTheCurrentJob(t *testing.T) {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -14,15 +13,15 @@ import (
 
 	"github.com/asyncjobs/asyncjobs/internal/testclock"
 	"github.com/asyncjobs/asyncjobs/jobs"
-	"github.com/asyncjobs/asyncjobs/jobs/boltstore"
+	"github.com/asyncjobs/asyncjobs/jobs/memstore"
 )
 
-// fixture is a domain wired over a real store with a manual clock and a
-// recording invoker.
+// fixture is a domain wired over an in-memory store that keeps the port's
+// contract, with a manual clock and a recording invoker.
 type fixture struct {
 	types     *jobs.Registry
 	logger    *slog.Logger
-	store     *boltstore.Store
+	store     *memstore.Store
 	hub       *jobs.Hub
 	clock     *testclock.Manual
 	invoker   *recordingInvoker
@@ -32,11 +31,7 @@ type fixture struct {
 
 func setup(t *testing.T, types ...jobs.Type) *fixture {
 	t.Helper()
-	store, err := boltstore.Open(filepath.Join(t.TempDir(), "jobs.db"), boltstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	store := memstore.New()
 	reg, err := jobs.NewRegistry(types...)
 	if err != nil {
 		t.Fatal(err)

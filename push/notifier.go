@@ -25,11 +25,11 @@ type NotifierConfig struct {
 
 // Notifier publishes every job change it hears of to the job's channel, in
 // the background. Notify never blocks: when the buffer is full the change is
-// dropped and counted (push is best effort; clients reconcile with GET).
+// dropped and logged (push is best effort; clients reconcile with GET).
 type Notifier struct {
 	cfg     NotifierConfig
 	queues  []chan jobs.Job
-	stats   counters
+	dropped atomic.Uint64 // changes dropped (buffer full, closed, abandoned), for the log
 	wg      sync.WaitGroup
 	mu      sync.Mutex
 	pending int             // accepted and not yet published or given up
@@ -41,16 +41,6 @@ type Notifier struct {
 }
 
 var _ jobs.Notifier = (*Notifier)(nil)
-
-// Stats counts what a Notifier did.
-type Stats struct {
-	Published uint64 // events the publisher took
-	Failed    uint64 // events the publisher refused or that could not be encoded
-	Dropped   uint64 // changes dropped because the buffer was full or the notifier closed
-	Unheard   uint64 // changes not published because their channel had no subscriber
-}
-
-type counters struct{ published, failed, dropped, unheard atomic.Uint64 }
 
 // NewNotifier starts a Notifier's workers.
 func NewNotifier(cfg NotifierConfig) *Notifier {
@@ -80,7 +70,7 @@ func (n *Notifier) Notify(j jobs.Job) {
 	n.sendMu.RLock()
 	defer n.sendMu.RUnlock()
 	if n.closed {
-		n.stats.dropped.Add(1)
+		n.dropped.Add(1)
 		return
 	}
 	h := fnv.New32a()
@@ -90,8 +80,8 @@ func (n *Notifier) Notify(j jobs.Job) {
 	case n.queues[h.Sum32()%uint32(len(n.queues))] <- j:
 	default:
 		n.done()
-		if n.stats.dropped.Add(1)%1000 == 1 {
-			n.cfg.Logger.Warn("push buffer full: job changes dropped", "job", j.ID, "dropped", n.stats.dropped.Load())
+		if n.dropped.Add(1)%1000 == 1 {
+			n.cfg.Logger.Warn("push buffer full: job changes dropped", "job", j.ID, "dropped", n.dropped.Load())
 		}
 	}
 }
@@ -136,14 +126,6 @@ func (n *Notifier) Close(ctx context.Context) error {
 	return err
 }
 
-// Stats returns the counters so far.
-func (n *Notifier) Stats() Stats {
-	return Stats{
-		Published: n.stats.published.Load(), Failed: n.stats.failed.Load(),
-		Dropped: n.stats.dropped.Load(), Unheard: n.stats.unheard.Load(),
-	}
-}
-
 func (n *Notifier) begin() {
 	n.mu.Lock()
 	n.pending++
@@ -167,7 +149,7 @@ func (n *Notifier) work(queue <-chan jobs.Job) {
 	defer n.wg.Done()
 	for j := range queue {
 		if n.abandon.Load() {
-			n.stats.dropped.Add(1)
+			n.dropped.Add(1)
 			n.done()
 			continue
 		}
@@ -187,23 +169,18 @@ type Interest interface {
 func (n *Notifier) publish(j jobs.Job) {
 	channel := JobChannel(n.cfg.Namespace, j.ID)
 	if in, ok := n.cfg.Publisher.(Interest); ok && !in.Subscribed(channel) {
-		n.stats.unheard.Add(1)
 		return
 	}
 	event, err := Event(j)
 	if err != nil {
-		n.stats.failed.Add(1)
 		n.cfg.Logger.Error("encode job event", "job", j.ID, "err", err)
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), n.cfg.Timeout)
 	defer cancel()
 	if err := n.cfg.Publisher.Publish(ctx, channel, []json.RawMessage{event}); err != nil {
-		n.stats.failed.Add(1)
 		n.cfg.Logger.Warn("publish job event", "channel", channel, "seq", j.Seq, "err", err)
-		return
 	}
-	n.stats.published.Add(1)
 }
 
 // Event is the event published for a job's change: the job's JSON, as GET

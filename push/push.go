@@ -35,14 +35,17 @@ func validChannel(c string) bool {
 	c = strings.TrimSuffix(strings.TrimPrefix(c, "/"), "/")
 	n := 0
 	for seg := range strings.SplitSeq(c, "/") {
-		if n++; n > 5 || !validSegment(seg) {
+		if n++; n > 5 || !ValidSegment(seg) {
 			return false
 		}
 	}
 	return true
 }
 
-func validSegment(s string) bool {
+// ValidSegment reports whether s can be one segment of a channel: 1 to 50 of
+// [A-Za-z0-9-], not starting or ending with "-". A job id is one (its
+// channel is /jobs/<id>), so the API checks ids with it too.
+func ValidSegment(s string) bool {
 	if len(s) == 0 || len(s) > 50 || s[0] == '-' || s[len(s)-1] == '-' {
 		return false
 	}
@@ -73,6 +76,12 @@ func NormalizeChannel(channel string, wildcard bool) (string, error) {
 		return "", fmt.Errorf("channel %q is not valid: 1 to 5 segments of 1 to 50 letters, digits or '-' (not at either end), separated by '/'", channel)
 	}
 	return "/" + strings.Trim(c, "/"), nil
+}
+
+// ValidNamespace reports whether ns can be the namespace of job channels:
+// one channel segment, with an optional leading and trailing "/".
+func ValidNamespace(ns string) bool {
+	return ValidSegment(strings.TrimSuffix(strings.TrimPrefix(ns, "/"), "/"))
 }
 
 // Namespace is the first segment of a normalised channel.

@@ -52,3 +52,16 @@ func TestNormalizeChannel(t *testing.T) {
 		t.Errorf("Namespace = %q", ns)
 	}
 }
+
+func TestValidNamespace(t *testing.T) {
+	t.Parallel()
+	for ns, want := range map[string]bool{
+		"jobs": true, "/jobs": true, "jobs/": true, "/jobs/": true, "job-events": true,
+		"": false, "/": false, "//jobs": false, "jobs/a": false, "-jobs": false, "jo_bs": false,
+		strings.Repeat("a", 50): true, strings.Repeat("a", 51): false,
+	} {
+		if got := push.ValidNamespace(ns); got != want {
+			t.Errorf("ValidNamespace(%q) = %t, want %t", ns, got, want)
+		}
+	}
+}

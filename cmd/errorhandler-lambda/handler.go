@@ -4,10 +4,9 @@ import (
 	"context"
 	"log/slog"
 
-	"github.com/aws/aws-lambda-go/lambda/messages"
-
 	"github.com/asyncjobs/asyncjobs/errorhandling"
 	"github.com/asyncjobs/asyncjobs/errorhandling/destination"
+	"github.com/asyncjobs/asyncjobs/internal/lambdareturn"
 	"github.com/asyncjobs/asyncjobs/jobs"
 	"github.com/asyncjobs/asyncjobs/push"
 )
@@ -38,23 +37,9 @@ func newHandler(d handlerDeps) *handler {
 	}
 }
 
-// handle records the failure that rec describes, publishes it before Lambda
-// freezes the process (push is best effort: a failed publish fails nothing),
-// and returns the error that sends rec on to the failure bus.
+// handle records the failure that rec describes and ends the invocation
+// with lambdareturn.Finish: an error sends rec on to the failure bus.
 func (h *handler) handle(ctx context.Context, rec destination.Record) error {
 	err := h.errors.Handle(ctx, rec)
-	if ferr := h.notifier.Flush(ctx); ferr != nil {
-		h.logger.Warn("job events not all published before the function returned", "requestId", rec.RequestContext.RequestID, "err", ferr)
-	}
-	return functionError(err)
-}
-
-// functionError is err as the Lambda runtime reports it: aws-lambda-go names
-// an error by its Go type (wrapError…) unless it is a
-// messages.InvokeResponse_Error, so jobs.ErrorType names it instead.
-func functionError(err error) error {
-	if err == nil {
-		return nil
-	}
-	return messages.InvokeResponse_Error{Message: err.Error(), Type: jobs.ErrorType(err)}
+	return lambdareturn.Finish(ctx, h.notifier, h.logger, err, "requestId", rec.RequestContext.RequestID)
 }

@@ -112,9 +112,7 @@ func validate(cfg local.Config) error {
 		}
 	}
 	check(cfg.DataDir != "", "--data-dir must not be empty")
-	if _, err := push.NormalizeChannel(cfg.EventsNamespace, false); err != nil || strings.Contains(strings.Trim(cfg.EventsNamespace, "/"), "/") {
-		problems = append(problems, "--events-namespace must be one channel segment: 1 to 50 letters, digits or '-'")
-	}
+	check(push.ValidNamespace(cfg.EventsNamespace), "--events-namespace must be one channel segment: 1 to 50 letters, digits or '-'")
 	check(cfg.Retention > 0, "--retention must be positive")
 	check(cfg.SweepEvery > 0, "--sweep-every must be positive")
 	check(cfg.Workers >= 1, "--workers must be at least 1")

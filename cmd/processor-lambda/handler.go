@@ -5,8 +5,7 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/aws/aws-lambda-go/lambda/messages"
-
+	"github.com/asyncjobs/asyncjobs/internal/lambdareturn"
 	"github.com/asyncjobs/asyncjobs/jobs"
 	"github.com/asyncjobs/asyncjobs/jobs/jobtypes"
 	"github.com/asyncjobs/asyncjobs/push"
@@ -51,25 +50,8 @@ func newHandler(d handlerDeps) (*handler, error) {
 	}, nil
 }
 
-// handle runs the attempt, publishes the job's changes before Lambda freezes
-// the process (push is best effort: a failed publish fails nothing), and
-// returns the attempt's error as Lambda should record it.
+// handle runs the attempt and ends the invocation with lambdareturn.Finish.
 func (h *handler) handle(ctx context.Context, inv jobs.Invocation) error {
 	err := h.processor.Handle(ctx, inv)
-	if ferr := h.notifier.Flush(ctx); ferr != nil {
-		h.logger.Warn("job events not all published before the function returned", "job", inv.JobID, "err", ferr)
-	}
-	return functionError(err)
-}
-
-// functionError is err as the Lambda runtime reports it. aws-lambda-go names
-// an error by its Go type (TypedError, wrapError) unless it is a
-// messages.InvokeResponse_Error, so the job's error type goes there: the
-// failure record's responsePayload.errorType then says SecondsAboveLimit,
-// Timeout, Panic… and the error handler records it on the job.
-func functionError(err error) error {
-	if err == nil {
-		return nil
-	}
-	return messages.InvokeResponse_Error{Message: err.Error(), Type: jobs.ErrorType(err)}
+	return lambdareturn.Finish(ctx, h.notifier, h.logger, err, "job", inv.JobID)
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -88,33 +87,6 @@ func TestAnInvocationOfAJobThatIsGoneNeedsNothing(t *testing.T) {
 	}
 	if got := rec.published(); len(got) != 0 {
 		t.Errorf("published %s", statuses(got))
-	}
-}
-
-func TestFunctionErrorNamesTheJobsErrorType(t *testing.T) {
-	t.Parallel()
-	tests := map[string]struct {
-		err      error
-		wantType string
-	}{
-		"typed":          {err: jobs.Errorf("Timeout", "job sleep exceeded its timeout of 5m10s"), wantType: "Timeout"},
-		"typed, wrapped": {err: fmt.Errorf("run: %w", jobs.Errorf("Panic", "job panicked: boom")), wantType: "Panic"},
-		"plain":          {err: errors.New("start job x: dynamo: throttled"), wantType: "Error"},
-	}
-	for name, tt := range tests {
-		got := functionError(tt.err)
-		ie, ok := got.(messages.InvokeResponse_Error) // the runtime checks with a type assertion, not errors.As
-		if !ok || ie.Type != tt.wantType || ie.Message != tt.err.Error() {
-			t.Errorf("%s: %#v, want type %s and message %q", name, got, tt.wantType, tt.err)
-		}
-		payload, _ := json.Marshal(ie)
-		want := fmt.Sprintf(`{"errorMessage":%q,"errorType":%q}`, tt.err.Error(), tt.wantType)
-		if string(payload) != want {
-			t.Errorf("%s: response payload %s, want %s", name, payload, want)
-		}
-	}
-	if functionError(nil) != nil {
-		t.Error("functionError(nil) is not nil")
 	}
 }
 

@@ -73,7 +73,7 @@ func (r *Reader) Shared() Config {
 	if cfg.TableName == "" {
 		r.Problem("JOBS_TABLE_NAME is not set: the name of the jobs table")
 	}
-	if _, err := push.NormalizeChannel(cfg.Namespace, false); err != nil || strings.Contains(strings.Trim(cfg.Namespace, "/"), "/") {
+	if !push.ValidNamespace(cfg.Namespace) {
 		r.Problem("JOBS_EVENTS_NAMESPACE must be one channel segment (1 to 50 letters, digits or '-'), not %q", cfg.Namespace)
 	}
 	return cfg

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -118,49 +119,55 @@ func TestGroupCommitIsolatesFailures(t *testing.T) {
 	const nJobs, perJob = 10, 20 // half of each job's updates fail
 	for _, maxBatch := range []int{DefaultMaxBatch, 7} {
 		t.Run(fmt.Sprintf("MaxBatch=%d", maxBatch), func(t *testing.T) {
-			s := open(t, filepath.Join(t.TempDir(), "jobs.db"), Options{MaxBatch: maxBatch})
-			for i := range nJobs {
-				mustCreate(t, s, newJob(fmt.Sprint("job-", i), time.Now()))
-			}
-			release := hold(t, s)
-			before := lastTxID(t, s)
-
-			var wg sync.WaitGroup
-			for i := range nJobs * perJob {
-				id, fail := fmt.Sprint("job-", i%nJobs), i/nJobs%2 == 0
-				wg.Go(func() {
-					got, err := s.Update(t.Context(), id, func(j *jobs.Job) error {
-						if fail {
-							j.Status, j.Attempts = jobs.StatusFailure, 1000
-							return errFn
-						}
-						j.Attempts++
-						return nil
-					})
-					switch {
-					case fail && (!errors.Is(err, errFn) || got.Status != jobs.StatusPending || got.Attempts >= 1000):
-						t.Errorf("failing update of %s: %s, Attempts %d, %v; want Pending, fn's error", id, got.Status, got.Attempts, err)
-					case !fail && err != nil:
-						t.Errorf("update of %s: %v", id, err)
-					}
-				})
-			}
-			time.Sleep(100 * time.Millisecond) // for the updates to queue up
-			release()
-			wg.Wait()
-
-			for i := range nJobs {
-				id, ok := fmt.Sprint("job-", i), perJob/2
-				got, err := s.Get(t.Context(), id)
-				if err != nil || got.Status != jobs.StatusPending || got.Attempts != ok || got.Seq != int64(1+ok) {
-					t.Errorf("%s: %s, Attempts %d, Seq %d, %v; want Pending, %d, %d", id, got.Status, got.Attempts, got.Seq, err, ok, 1+ok)
+			t.Parallel()
+			// In a synctest bubble, synctest.Wait returns once every update
+			// waits for the held committer: the batches are then known.
+			synctest.Test(t, func(t *testing.T) {
+				s := open(t, filepath.Join(t.TempDir(), "jobs.db"), Options{MaxBatch: maxBatch})
+				for i := range nJobs {
+					mustCreate(t, s, newJob(fmt.Sprint("job-", i), time.Now()))
 				}
-			}
-			// One transaction was the gate's; the updates went into the rest.
-			txs, n := lastTxID(t, s)-before-1, nJobs*perJob
-			if minTxs := (n + maxBatch - 1) / maxBatch; txs < minTxs || txs > minTxs+5 {
-				t.Errorf("%d updates took %d transactions, want %d (or a few more)", n, txs, minTxs)
-			}
+				release := hold(t, s)
+				before := lastTxID(t, s)
+
+				var wg sync.WaitGroup
+				for i := range nJobs * perJob {
+					id, fail := fmt.Sprint("job-", i%nJobs), i/nJobs%2 == 0
+					wg.Go(func() {
+						got, err := s.Update(t.Context(), id, func(j *jobs.Job) error {
+							if fail {
+								j.Status, j.Attempts = jobs.StatusFailure, 1000
+								return errFn
+							}
+							j.Attempts++
+							return nil
+						})
+						switch {
+						case fail && (!errors.Is(err, errFn) || got.Status != jobs.StatusPending || got.Attempts >= 1000):
+							t.Errorf("failing update of %s: %s, Attempts %d, %v; want Pending, fn's error", id, got.Status, got.Attempts, err)
+						case !fail && err != nil:
+							t.Errorf("update of %s: %v", id, err)
+						}
+					})
+				}
+				synctest.Wait() // every update is queued behind the gate
+				release()
+				wg.Wait()
+
+				for i := range nJobs {
+					id, ok := fmt.Sprint("job-", i), perJob/2
+					got, err := s.Get(t.Context(), id)
+					if err != nil || got.Status != jobs.StatusPending || got.Attempts != ok || got.Seq != int64(1+ok) {
+						t.Errorf("%s: %s, Attempts %d, Seq %d, %v; want Pending, %d, %d", id, got.Status, got.Attempts, got.Seq, err, ok, 1+ok)
+					}
+				}
+				// One transaction was the gate's; the queued updates filled
+				// the rest, MaxBatch at a time.
+				txs, n := lastTxID(t, s)-before-1, nJobs*perJob
+				if want := (n + maxBatch - 1) / maxBatch; txs != want {
+					t.Errorf("%d queued updates took %d transactions, want %d", n, txs, want)
+				}
+			})
 		})
 	}
 }
@@ -178,30 +185,33 @@ func TestCancel(t *testing.T) {
 		assertGone(t, s, id)
 	}
 
-	release := hold(t, s)
-	ctx, cancel = context.WithCancel(t.Context())
-	errc := make(chan error, 1)
-	go func() {
-		_, err := s.Create(ctx, newJob("queued", time.Now()))
-		errc <- err
-	}()
-	time.Sleep(20 * time.Millisecond)
-	cancel()
-	select {
-	case err := <-errc:
-		if !errors.Is(err, context.Canceled) {
-			t.Errorf("Create cancelled while queued: %v, want context.Canceled", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Error("Create cancelled while queued did not return")
-	}
-	release()
-	assertGone(t, s, "queued")
+	t.Run("while queued", func(t *testing.T) {
+		// In a synctest bubble, synctest.Wait returns once the Create waits
+		// for the held committer: the cancellation then finds it queued.
+		synctest.Test(t, func(t *testing.T) {
+			s, _ := setup(t)
+			release := hold(t, s)
+			ctx, cancel := context.WithCancel(t.Context())
+			errc := make(chan error, 1)
+			go func() {
+				_, err := s.Create(ctx, newJob("queued", time.Now()))
+				errc <- err
+			}()
+			synctest.Wait()
+			cancel()
+			if err := <-errc; !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "waiting to commit") {
+				t.Errorf("Create cancelled while queued: %v, want context.Canceled while waiting to commit", err)
+			}
+			release()
+			assertGone(t, s, "queued")
+		})
+	})
+	mustCreate(t, s, newJob("inside", time.Now()))
 
 	// Cancelled once inside the transaction: the update happens.
 	ctx, cancel = context.WithCancel(t.Context())
 	defer cancel()
-	got, err := s.Update(ctx, "gate", func(j *jobs.Job) error {
+	got, err := s.Update(ctx, "inside", func(j *jobs.Job) error {
 		cancel()
 		j.Attempts = 7
 		return nil

@@ -192,7 +192,7 @@ func updateOp(id string, fn func(*jobs.Job) error) op {
 		}
 		// fn gets its own copy, which shares no memory with bbolt's pages
 		// (decode copied out of them) or with old.
-		j := clone(old)
+		j := old.Clone()
 		if err := fn(&j); err != nil {
 			return old, nil, err
 		}
@@ -246,20 +246,6 @@ func (s *Store) Unfinished(ctx context.Context) ([]jobs.Job, error) {
 		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.ID, b.ID))
 	})
 	return list, nil
-}
-
-// clone is a deep copy of j.
-func clone(j jobs.Job) jobs.Job {
-	j.Parameters, j.Results = bytes.Clone(j.Parameters), bytes.Clone(j.Results)
-	if j.Error != nil {
-		e := *j.Error
-		j.Error = &e
-	}
-	if j.Progress != nil {
-		p := *j.Progress
-		j.Progress = &p
-	}
-	return j
 }
 
 // getJob returns the stored job or jobs.ErrNotFound.

@@ -34,6 +34,22 @@ const fenceTTL = 24 * time.Hour
 // its client can try again. Without transactions, these conditions are what
 // keep the key to one job: nothing is ever stuck behind a crash, and no two
 // jobs ever hold one key.
+//
+// Why not a transaction: in AWS, one TransactWriteItems with both puts (the
+// job on attribute_not_exists, the entry on attribute_not_exists or
+// expired) would store both or neither, so no entry could dangle and there
+// would be no fence, no take-over and no ErrConflict for a slow Create; with
+// a ClientRequestToken, a retry of a call whose answer was lost would, for
+// ten minutes, get the first call's outcome instead of running again.
+// DynamoDB itself needs nothing this protocol does. It is used because
+// dynalite, which serves DynamoDB's API to the conformance suite in make
+// test and to the local AWS stack, has no TransactWriteItems (nor
+// TransactGetItems): a transactional Create would run in AWS only and never
+// in a test. The protocol gives the same guarantees (one job per key, none
+// stuck behind a crash) with single-item conditional writes, at the price
+// of a third write and a fence item on the rare take-over; a transaction
+// would instead cost two write units per item on every Create with a key.
+// Should the tests get an emulator with transactions, revisit this.
 func (s *Store) Create(ctx context.Context, j jobs.Job) (jobs.Job, error) {
 	if !isJobID(j.ID) {
 		return jobs.Job{}, fmt.Errorf("dynamostore: create job %q: an id must not be empty or start with %q", j.ID, keyPrefix)

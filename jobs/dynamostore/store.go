@@ -7,7 +7,6 @@
 package dynamostore
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -86,7 +85,7 @@ func (s *Store) Update(ctx context.Context, id string, fn func(*jobs.Job) error)
 		if old.Status.Terminal() {
 			return old, fmt.Errorf("dynamostore: update job %s: %w", id, jobs.ErrTerminal)
 		}
-		j := clone(old)
+		j := old.Clone()
 		if err := fn(&j); err != nil {
 			return old, err
 		}
@@ -107,18 +106,6 @@ func (s *Store) Update(ctx context.Context, id string, fn func(*jobs.Job) error)
 		return j, nil
 	}
 	return jobs.Job{}, fmt.Errorf("dynamostore: update job %s: changed by others %d times in a row: %w", id, maxTries, jobs.ErrConflict)
-}
-
-// clone returns a copy of j that shares no memory with it.
-func clone(j jobs.Job) jobs.Job {
-	j.Parameters, j.Results = bytes.Clone(j.Parameters), bytes.Clone(j.Results)
-	if e := j.Error; e != nil {
-		j.Error = &jobs.ErrorInfo{Type: e.Type, Message: e.Message, Condition: e.Condition}
-	}
-	if p := j.Progress; p != nil {
-		j.Progress = &jobs.Progress{Step: p.Step, Current: p.Current, Total: p.Total}
-	}
-	return j
 }
 
 // Delete removes the job and, if it still points at the job, the idempotency

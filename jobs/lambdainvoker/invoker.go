@@ -7,7 +7,6 @@ package lambdainvoker
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 
@@ -17,12 +16,6 @@ import (
 
 	"github.com/asyncjobs/asyncjobs/jobs"
 )
-
-// MaxPayloadBytes is Lambda's limit on the payload of an asynchronous invocation.
-const MaxPayloadBytes = 256 * 1024
-
-// ErrPayloadTooLarge is a payload over MaxPayloadBytes: it was not sent.
-var ErrPayloadTooLarge = errors.New("lambdainvoker: payload over the asynchronous invocation limit")
 
 // Client is the part of the Lambda API the invoker uses; *lambda.Client is one.
 type Client interface {
@@ -52,10 +45,6 @@ func (i *Invoker) Invoke(ctx context.Context, jobID string) error {
 	payload, err := json.Marshal(jobs.Invocation{JobID: jobID})
 	if err != nil {
 		return fmt.Errorf("invoke %s for job %s: encode payload: %w", i.function, jobID, err)
-	}
-	if len(payload) > MaxPayloadBytes {
-		return fmt.Errorf("invoke %s for job %s: %w: %d bytes, the limit is %d",
-			i.function, jobID, ErrPayloadTooLarge, len(payload), MaxPayloadBytes)
 	}
 	out, err := i.client.Invoke(ctx, &lambda.InvokeInput{
 		FunctionName:   aws.String(i.function),

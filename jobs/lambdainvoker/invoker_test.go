@@ -48,18 +48,6 @@ func TestInvokeQueuesAnAsyncInvocation(t *testing.T) {
 	}
 }
 
-func TestInvokeRefusesAnOversizedPayloadBeforeCalling(t *testing.T) {
-	t.Parallel()
-	f := &fakeClient{out: accepted()}
-	err := New(f, "jobs-processor").Invoke(t.Context(), strings.Repeat("x", MaxPayloadBytes))
-	if !errors.Is(err, ErrPayloadTooLarge) || !strings.Contains(err.Error(), "262144") {
-		t.Errorf("got %v, want ErrPayloadTooLarge naming the limit", err)
-	}
-	if len(f.calls) != 0 {
-		t.Errorf("Lambda was called %d times", len(f.calls))
-	}
-}
-
 func TestInvokeWantsAccepted(t *testing.T) {
 	t.Parallel()
 	f := &fakeClient{out: &lambda.InvokeOutput{StatusCode: http.StatusOK}}

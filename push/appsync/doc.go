@@ -1,6 +1,6 @@
 // Package appsync is the Go client of AWS AppSync Events: a Publisher over
 // HTTP (POST /event) for the Lambdas, a realtime Conn over WebSocket
-// (subscribe, receive, publish) for the CLI, and a JobWatcher that lets the
+// (subscribe, receive) for the CLI, and a JobWatcher that lets the
 // API wait for a job's change. It speaks the wire protocol of the real
 // service, so it works as well against jobsd's local endpoint.
 //

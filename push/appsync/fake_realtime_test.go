@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -141,8 +142,6 @@ func (f *fakeRealtime) serve(w http.ResponseWriter, r *http.Request) {
 			}
 			f.write(ws, map[string]any{"type": "unsubscribe_success", "id": m.ID})
 			f.unsubscribed <- ch
-		case "publish":
-			f.publish(ws, r.Host, m)
 		default:
 			f.t.Errorf("unexpected message %s", data)
 		}
@@ -171,15 +170,23 @@ func (f *fakeRealtime) subscribe(ws *websocket.Conn, host string, m message) {
 	f.write(ws, map[string]any{"type": "subscribe_success", "id": m.ID})
 }
 
-// publish delivers the events, one data message each, to every matching
-// subscription, then answers publish_success.
-func (f *fakeRealtime) publish(ws *websocket.Conn, host string, m message) {
-	body := stringify(map[string]any{"channel": m.Channel, "events": m.Events})
-	if err := f.authorize(host, m.Authorization, body); err != nil || strings.HasPrefix(m.Channel, "/private/") {
-		f.write(ws, map[string]any{"type": "publish_error", "id": m.ID, "errors": []map[string]any{
-			{"errorType": "UnauthorizedException", "message": fmt.Sprint("Not authorized to publish: ", err)}}})
-		return
+// channels lists the channels subscribed to, sorted.
+func (f *fakeRealtime) channels() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var chs []string
+	for _, subs := range f.subs {
+		for _, ch := range subs {
+			chs = append(chs, ch)
+		}
 	}
+	slices.Sort(chs)
+	return chs
+}
+
+// deliver sends the events, one data message each, to every subscription
+// that matches channel, as AppSync does with what a publisher sent.
+func (f *fakeRealtime) deliver(channel string, events ...json.RawMessage) {
 	type target struct {
 		ws *websocket.Conn
 		id string
@@ -188,22 +195,17 @@ func (f *fakeRealtime) publish(ws *websocket.Conn, host string, m message) {
 	f.mu.Lock()
 	for c, subs := range f.subs {
 		for id, ch := range subs {
-			if ch == m.Channel || (strings.HasSuffix(ch, "/*") && strings.HasPrefix(m.Channel, strings.TrimSuffix(ch, "*"))) {
+			if ch == channel || (strings.HasSuffix(ch, "/*") && strings.HasPrefix(channel, strings.TrimSuffix(ch, "*"))) {
 				targets = append(targets, target{c, id})
 			}
 		}
 	}
 	f.mu.Unlock()
 	for _, tg := range targets {
-		for _, e := range m.Events {
-			f.write(tg.ws, map[string]any{"type": "data", "id": tg.id, "event": e})
+		for _, e := range events {
+			f.write(tg.ws, map[string]any{"type": "data", "id": tg.id, "event": string(e)})
 		}
 	}
-	successful := make([]map[string]any, len(m.Events))
-	for i := range m.Events {
-		successful[i] = map[string]any{"identifier": fmt.Sprintf("%s-%d", m.ID, i), "index": i}
-	}
-	f.write(ws, map[string]any{"type": "publish_success", "id": m.ID, "successful": successful, "failed": []any{}})
 }
 
 // stringify is JavaScript's JSON.stringify, which Amplify signs realtime

@@ -3,13 +3,11 @@ package appsync
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/coder/websocket"
-	"github.com/google/uuid"
 )
 
 // send writes one message. Writes have their own deadline: a write that
@@ -59,39 +57,6 @@ func (c *Conn) roundTrip(ctx context.Context, m message) (message, error) {
 	case <-ctx.Done():
 		return message{}, fmt.Errorf("no reply to %s %s: %w", m.Type, m.ID, ctx.Err())
 	}
-}
-
-// Publish sends events to channel over the socket, checked and batched as
-// the Publisher does over HTTP but without retries: each batch waits for its
-// publish_success or publish_error.
-func (c *Conn) Publish(ctx context.Context, channel string, events []json.RawMessage) error {
-	ch, batches, err := prepare(channel, events)
-	if err != nil {
-		return err
-	}
-	refused := &PublishError{Channel: ch}
-	for _, b := range batches {
-		failed, err := c.publishBatch(ctx, publishBody{Channel: ch, Events: b.events})
-		refused.add(b.offset, failed)
-		if err != nil {
-			return errors.Join(refused.err(), fmt.Errorf("appsync: publish to %s: events %d to %d of %d not sent: %w",
-				ch, b.offset, len(events)-1, len(events), err))
-		}
-	}
-	return refused.err()
-}
-
-func (c *Conn) publishBatch(ctx context.Context, body publishBody) ([]FailedEvent, error) {
-	signed, err := encodeJSON(body)
-	if err != nil {
-		return nil, err
-	}
-	auth, err := c.auth.RealtimeHeaders(ctx, c.httpURL, signed)
-	if err != nil {
-		return nil, err
-	}
-	r, err := c.roundTrip(ctx, message{Type: "publish", ID: uuid.NewString(), Channel: body.Channel, Events: body.Events, Authorization: auth})
-	return r.Failed, err
 }
 
 // readLoop reads until the connection ends and dispatches each message.

@@ -14,8 +14,6 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-
-	"github.com/asyncjobs/asyncjobs/push"
 )
 
 const (
@@ -58,21 +56,17 @@ type Conn struct {
 	mu      sync.Mutex
 	err     error // why the connection ended
 	subs    map[string]*Subscription
-	waiters map[string]chan message // by id, for the reply to a subscribe or publish
+	waiters map[string]chan message // by id, for the reply to a subscribe
 }
-
-var _ push.Publisher = (*Conn)(nil)
 
 // message is any message of the protocol; unused fields are left out.
 type message struct {
 	Type                string            `json:"type"`
 	ID                  string            `json:"id,omitempty"`
 	Channel             string            `json:"channel,omitempty"`
-	Events              []string          `json:"events,omitempty"`
 	Authorization       map[string]string `json:"authorization,omitempty"`
 	Event               json.RawMessage   `json:"event,omitempty"`
 	Errors              []errorEntry      `json:"errors,omitempty"`
-	Failed              []FailedEvent     `json:"failed,omitempty"`
 	ConnectionTimeoutMs int64             `json:"connectionTimeoutMs,omitempty"`
 	Payload             *struct {
 		ConnectionTimeoutMs int64 `json:"connectionTimeoutMs"`

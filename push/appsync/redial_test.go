@@ -1,7 +1,6 @@
 package appsync
 
 import (
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net"
@@ -16,14 +15,9 @@ import (
 	"github.com/asyncjobs/asyncjobs/jobs"
 )
 
-// redialSetup is a RedialingWatcher on f, with its logs, and a separate
-// connection to publish with.
-func redialSetup(t *testing.T, f *fakeRealtime) (*RedialingWatcher, *syncbuf.Buffer, *Conn) {
+// redialSetup is a RedialingWatcher on f, with its logs.
+func redialSetup(t *testing.T, f *fakeRealtime) (*RedialingWatcher, *syncbuf.Buffer) {
 	t.Helper()
-	publisher, err := f.dial(t, APIKey("k"), ClientConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	var logs syncbuf.Buffer
 	w, err := NewRedialingWatcher(RedialConfig{
 		Client: ClientConfig{Endpoint: f.srv.URL + "/event", Auth: APIKey("k"), HTTPClient: f.srv.Client()},
@@ -33,7 +27,7 @@ func redialSetup(t *testing.T, f *fakeRealtime) (*RedialingWatcher, *syncbuf.Buf
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { w.Close() })
-	return w, &logs, publisher
+	return w, &logs
 }
 
 func (f *fakeRealtime) connections() int {
@@ -42,12 +36,10 @@ func (f *fakeRealtime) connections() int {
 	return len(f.conns)
 }
 
-// publishSeq publishes job id at seq and checks that changes delivers it.
-func publishSeq(t *testing.T, publisher *Conn, changes <-chan jobs.Change, id string, seq int64) {
+// publishSeq has f deliver job id at seq and checks that changes delivers it.
+func publishSeq(t *testing.T, f *fakeRealtime, changes <-chan jobs.Change, id string, seq int64) {
 	t.Helper()
-	if err := publisher.Publish(t.Context(), "/jobs/"+id, []json.RawMessage{jobEvent(t, id, seq, jobs.StatusRunning)}); err != nil {
-		t.Fatal(err)
-	}
+	f.deliver("/jobs/"+id, jobEvent(t, id, seq, jobs.StatusRunning))
 	select {
 	case j := <-changes:
 		if j.ID != id || j.Seq != seq {
@@ -61,9 +53,9 @@ func publishSeq(t *testing.T, publisher *Conn, changes <-chan jobs.Change, id st
 func TestRedialingWatcherDialsLazilyOnceForConcurrentWatches(t *testing.T) {
 	t.Parallel()
 	f := newFakeRealtime(t, apiKeyAuth("k"))
-	w, _, publisher := redialSetup(t, f)
-	if n := f.connections(); n != 1 {
-		t.Fatalf("%d connections before the first Watch, want only the publisher's", n)
+	w, _ := redialSetup(t, f)
+	if n := f.connections(); n != 0 {
+		t.Fatalf("%d connections before the first Watch, want none", n)
 	}
 
 	const watchers = 8
@@ -77,37 +69,33 @@ func TestRedialingWatcherDialsLazilyOnceForConcurrentWatches(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if n := f.connections(); n != 2 {
-		t.Errorf("%d connections after %d concurrent watches, want 2 (one for the watcher)", n, watchers)
+	if n := f.connections(); n != 1 {
+		t.Errorf("%d connections after %d concurrent watches, want 1", n, watchers)
 	}
 	for i := range watchers {
-		publishSeq(t, publisher, changes[i], fmt.Sprintf("job-%d", i), 1)
+		publishSeq(t, f, changes[i], fmt.Sprintf("job-%d", i), 1)
 	}
 }
 
 func TestRedialingWatcherRedialsOnceTheConnectionEnds(t *testing.T) {
 	t.Parallel()
 	f := newFakeRealtime(t, apiKeyAuth("k"))
-	w, _, _ := redialSetup(t, f)
+	w, _ := redialSetup(t, f)
 	changes, stop := w.Watch(t.Context(), "job-1")
 	defer stop()
 	first := w.current.conn
 
-	f.dropAll() // the watcher's connection and the publisher's
+	f.dropAll()
 	<-first.Done()
-	publisher, err := f.dial(t, APIKey("k"), ClientConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	again, stopAgain := w.Watch(t.Context(), "job-1")
 	defer stopAgain()
 	if w.current.conn == first {
 		t.Fatal("Watch used the connection that had ended")
 	}
-	if n := f.connections(); n != 4 {
-		t.Errorf("%d connections, want 4: two dropped, the new publisher's and the redialled one", n)
+	if n := f.connections(); n != 2 {
+		t.Errorf("%d connections, want 2: the dropped one and the redialled one", n)
 	}
-	publishSeq(t, publisher, again, "job-1", 2)
+	publishSeq(t, f, again, "job-1", 2)
 	select {
 	case j := <-changes:
 		t.Errorf("the watch on the ended connection delivered %+v", j)
@@ -174,7 +162,7 @@ func TestRedialingWatcherBoundsTheDial(t *testing.T) {
 func TestRedialingWatcherClose(t *testing.T) {
 	t.Parallel()
 	f := newFakeRealtime(t, apiKeyAuth("k"))
-	w, logs, _ := redialSetup(t, f)
+	w, logs := redialSetup(t, f)
 	w.Watch(t.Context(), "job-1")
 	conn := w.current.conn
 	if err := w.Close(); err != nil {
@@ -183,8 +171,8 @@ func TestRedialingWatcherClose(t *testing.T) {
 	<-conn.Done()
 	changes, stop := w.Watch(t.Context(), "job-2")
 	defer stop()
-	if n := f.connections(); n != 2 {
-		t.Errorf("%d connections, want 2: Watch dialled after Close", n)
+	if n := f.connections(); n != 1 {
+		t.Errorf("%d connections, want 1: Watch dialled after Close", n)
 	}
 	select {
 	case j := <-changes:

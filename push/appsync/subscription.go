@@ -20,11 +20,10 @@ import (
 // buffered events are read, and Err returns an error matching
 // ErrSlowConsumer. Nothing is replayed; subscribe again and reconcile.
 type Subscription struct {
-	conn    *Conn
-	id      string
-	channel string
-	events  chan json.RawMessage
-	err     error // guarded by conn.mu
+	conn   *Conn
+	id     string
+	events chan json.RawMessage
+	err    error // guarded by conn.mu
 }
 
 // Subscribe subscribes to channel and waits for subscribe_success. A
@@ -45,7 +44,7 @@ func (c *Conn) Subscribe(ctx context.Context, channel string) (*Subscription, er
 	if err != nil {
 		return nil, err
 	}
-	s := &Subscription{conn: c, id: uuid.NewString(), channel: ch, events: make(chan json.RawMessage, c.eventBuffer)}
+	s := &Subscription{conn: c, id: uuid.NewString(), events: make(chan json.RawMessage, c.eventBuffer)}
 	if err := c.register(s); err != nil {
 		return nil, fmt.Errorf("appsync: subscribe to %s: %w", ch, err)
 	}
@@ -85,9 +84,6 @@ func (c *Conn) drop(s *Subscription, err error) {
 	s.err = err
 	close(s.events)
 }
-
-// Channel is the normalised channel subscribed to.
-func (s *Subscription) Channel() string { return s.channel }
 
 // Events delivers each event received, as the JSON document that was
 // published. It is closed when the subscription or its connection ends.

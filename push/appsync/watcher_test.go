@@ -28,38 +28,31 @@ func jobEvent(t *testing.T, id string, seq int64, status jobs.Status) json.RawMe
 	return data
 }
 
-// watchSetup returns a fake realtime endpoint and two connections to it:
-// one to watch on, one to publish with.
-func watchSetup(t *testing.T) (f *fakeRealtime, watch, publisher *Conn) {
+// watchSetup returns a fake realtime endpoint and a connection to it to
+// watch on; the fake delivers what the test publishes.
+func watchSetup(t *testing.T) (f *fakeRealtime, watch *Conn) {
 	t.Helper()
 	f = newFakeRealtime(t, apiKeyAuth("k"))
 	watch, err := f.dial(t, APIKey("k"), ClientConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	publisher, err = f.dial(t, APIKey("k"), ClientConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f, watch, publisher
+	return f, watch
 }
 
 func TestJobWatcherDeliversTheLatestChange(t *testing.T) {
 	t.Parallel()
-	f, c, publisher := watchSetup(t)
+	f, c := watchSetup(t)
 	w := NewJobWatcher(c, "", nil)
 	changes, stop := w.Watch(t.Context(), "job-1")
 
-	err := publisher.Publish(t.Context(), "/jobs/job-1", []json.RawMessage{
+	f.deliver("/jobs/job-1",
 		jobEvent(t, "job-1", 1, jobs.StatusPending),
 		jobEvent(t, "job-2", 99, jobs.StatusSuccess), // another job: ignored
 		json.RawMessage(`"not a job"`),               // ignored
 		jobEvent(t, "job-1", 3, jobs.StatusRunning),
 		jobEvent(t, "job-1", 2, jobs.StatusRunning), // older than 3: dropped
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	)
 	for j := range changes {
 		if j.ID != "job-1" || (j.Seq != 1 && j.Seq != 3) {
 			t.Fatalf("delivered %s seq %d, want job-1 at seq 1 or 3", j.ID, j.Seq)
@@ -68,9 +61,7 @@ func TestJobWatcherDeliversTheLatestChange(t *testing.T) {
 			break
 		}
 	}
-	if err := publisher.Publish(t.Context(), "/jobs/job-1", []json.RawMessage{jobEvent(t, "job-1", 4, jobs.StatusSuccess)}); err != nil {
-		t.Fatal(err)
-	}
+	f.deliver("/jobs/job-1", jobEvent(t, "job-1", 4, jobs.StatusSuccess))
 	if c := <-changes; c != (jobs.Change{ID: "job-1", Seq: 4}) {
 		t.Errorf("delivered %+v, want job-1 at seq 4", c)
 	}
@@ -109,7 +100,7 @@ func TestJobWatcherThatCannotSubscribeNeverDelivers(t *testing.T) {
 // reads the whole job from the store.
 func TestJobWatcherSignalsACutDownEvent(t *testing.T) {
 	t.Parallel()
-	_, c, publisher := watchSetup(t)
+	f, c := watchSetup(t)
 	changes, stop := NewJobWatcher(c, "", nil).Watch(t.Context(), "job-1")
 	defer stop()
 	big := jobs.Job{
@@ -124,9 +115,7 @@ func TestJobWatcherSignalsACutDownEvent(t *testing.T) {
 	if len(event) > push.MaxEventBytes || bytes.Contains(event, []byte(`"results"`)) {
 		t.Fatalf("the event of a job over the limit is %d bytes; want it cut down, without results", len(event))
 	}
-	if err := publisher.Publish(t.Context(), "/jobs/job-1", []json.RawMessage{event}); err != nil {
-		t.Fatal(err)
-	}
+	f.deliver("/jobs/job-1", event)
 	select {
 	case got := <-changes:
 		if got != (jobs.Change{ID: "job-1", Seq: 7}) {

@@ -83,8 +83,8 @@ func TestCloseEndsEverything(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st := e.srv.Stats(); st.Connections != 3 || st.Subscriptions != 7 {
-		t.Fatalf("Stats() = %+v, want 3 connections and 7 subscriptions", st)
+	if conns, subs := e.srv.holds(); conns != 3 || subs != 7 {
+		t.Fatalf("the server holds %d connections and %d subscriptions, want 3 and 7", conns, subs)
 	}
 
 	closed := make(chan struct{})
@@ -108,8 +108,8 @@ func TestCloseEndsEverything(t *testing.T) {
 		_, err = tryRead(pending)
 	}
 	<-closed
-	if st := e.srv.Stats(); st.Connections != 0 || st.Subscriptions != 0 {
-		t.Errorf("after Close, Stats() = %+v", st)
+	if conns, subs := e.srv.holds(); conns != 0 || subs != 0 {
+		t.Errorf("after Close, the server holds %d connections and %d subscriptions", conns, subs)
 	}
 	if _, resp, err := e.dial(t, &websocket.DialOptions{Subprotocols: e.amplifyProtocols(t, testKey)}); err == nil || resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("dial after Close: %v, want status 503", err)

@@ -23,11 +23,9 @@ type subscriptionSet map[*subscription]struct{}
 // before the subscription's first data message, and no data message follows
 // unsubscribe_success. Everything done under the mutex is non-blocking.
 type broker struct {
-	mu        sync.Mutex
-	exact     map[string]subscriptionSet // by channel
-	wildcard  map[string]subscriptionSet // by the channel before "/*"
-	count     int                        // subscriptions
-	delivered uint64                     // data messages queued
+	mu       sync.Mutex
+	exact    map[string]subscriptionSet // by channel
+	wildcard map[string]subscriptionSet // by the channel before "/*"
 }
 
 func newBroker() broker {
@@ -59,7 +57,6 @@ func (b *broker) subscribe(c *conn, id, channel string) *apiError {
 		m[key] = subscriptionSet{}
 	}
 	m[key][sub] = struct{}{}
-	b.count++
 	c.send(encode(outbound{Type: "subscribe_success", ID: id}))
 	return nil
 }
@@ -93,7 +90,6 @@ func (b *broker) removeLocked(sub *subscription) {
 	if len(m[key]) == 0 {
 		delete(m, key)
 	}
-	b.count--
 }
 
 // publish queues one data message per event and matching subscription.
@@ -104,9 +100,7 @@ func (b *broker) publish(channel string, events [][]byte) {
 	subs := b.matchLocked(channel)
 	for _, ev := range events {
 		for _, sub := range subs {
-			if sub.c.send(dataMessage(sub.id, ev)) {
-				b.delivered++
-			}
+			sub.c.send(dataMessage(sub.id, ev))
 		}
 	}
 }
@@ -142,10 +136,4 @@ func (b *broker) subscribed(channel string) bool {
 		}
 	}
 	return false
-}
-
-func (b *broker) counts() (subscriptions int, delivered uint64) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.count, b.delivered
 }

@@ -262,3 +262,19 @@ func publish(t *testing.T, srv *Server, channel string, events ...string) {
 		t.Fatal(err)
 	}
 }
+
+// holds is what s holds now: its open, authorised WebSocket connections
+// and their subscriptions.
+func (s *Server) holds() (conns, subs int) {
+	s.mu.Lock()
+	conns = len(s.conns)
+	s.mu.Unlock()
+	s.broker.mu.Lock()
+	defer s.broker.mu.Unlock()
+	for _, index := range []map[string]subscriptionSet{s.broker.exact, s.broker.wildcard} {
+		for _, set := range index {
+			subs += len(set)
+		}
+	}
+	return conns, subs
+}

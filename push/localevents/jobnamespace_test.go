@@ -28,8 +28,8 @@ func TestJobNamespaceSubscriptionsNameOneJob(t *testing.T) {
 				}
 			}
 			subscribe(t, c, "one", "jobs/0198d6a8-1111-7000-8000-000000000001")
-			if e.srv.Stats().Subscriptions != 1 {
-				t.Errorf("Stats() = %+v, want the one job subscription", e.srv.Stats())
+			if _, subs := e.srv.holds(); subs != 1 {
+				t.Errorf("the server holds %d subscriptions, want the one job subscription", subs)
 			}
 		})
 	}

@@ -238,21 +238,18 @@ func (c *conn) write(msg []byte) error {
 var errSlowConsumer = errors.New("slow consumer: outbound queue full")
 
 // send queues msg without blocking. If the queue is full the client is a
-// slow consumer: the connection is dropped and send reports false.
-func (c *conn) send(msg []byte) bool {
+// slow consumer: the connection is dropped.
+func (c *conn) send(msg []byte) {
 	select {
 	case c.out <- msg:
-		return true
 	default:
 		c.once.Do(func() {
 			if c.ctx.Err() != nil {
 				return // already ending: its writer has stopped draining the queue
 			}
-			c.s.dropped.Add(1)
 			c.s.log.Warn("localevents: dropping slow consumer", "remote", c.remote, "queue", cap(c.out))
 			c.cancel(errSlowConsumer)
 		})
-		return false
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -106,7 +105,6 @@ type Server struct {
 	ack          []byte // the connection_ack message
 	mux          *http.ServeMux
 	broker       broker
-	dropped      atomic.Uint64
 
 	mu       sync.Mutex
 	closed   bool
@@ -114,14 +112,6 @@ type Server struct {
 	conns    map[*conn]struct{}
 	handlers int            // WebSocket handlers in progress: open connections, authorised or not
 	wg       sync.WaitGroup // one per WebSocket handler in progress
-}
-
-// Stats are counters of a Server.
-type Stats struct {
-	Connections          int    // open, authorised WebSocket connections
-	Subscriptions        int    // active subscriptions over all connections
-	EventsDelivered      uint64 // data messages queued to subscribers
-	SlowConsumersDropped uint64 // connections dropped because their queue was full
 }
 
 // New returns a Server for cfg.
@@ -258,20 +248,6 @@ func (s *Server) publishWire(channel string, mode AuthMode, rawEvents json.RawMe
 		s.broker.publish(ch, quoted)
 	}
 	return res, nil
-}
-
-// Stats returns the server's counters.
-func (s *Server) Stats() Stats {
-	s.mu.Lock()
-	conns := len(s.conns)
-	s.mu.Unlock()
-	subs, delivered := s.broker.counts()
-	return Stats{
-		Connections:          conns,
-		Subscriptions:        subs,
-		EventsDelivered:      delivered,
-		SlowConsumersDropped: s.dropped.Load(),
-	}
 }
 
 // Close closes every WebSocket connection with status 1001 (going away),

@@ -88,9 +88,6 @@ func TestSlowConsumerIsDropped(t *testing.T) {
 		}
 	}
 
-	if got := e.srv.Stats().SlowConsumersDropped; got != 1 {
-		t.Errorf("SlowConsumersDropped = %d, want 1", got)
-	}
 	// The slow subscriber finds what was buffered for it, then the end of the connection.
 	received := 0
 	for {

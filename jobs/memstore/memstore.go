@@ -1,0 +1,126 @@
+// Package memstore is a jobs.Store in memory, for tests of the code above
+// the port (handlers, the Service): it keeps the port's whole contract, as
+// the conformance suite in jobs/storetest checks, and nothing outlives it.
+package memstore
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/asyncjobs/asyncjobs/jobs"
+)
+
+// Store keeps jobs in a map. It is safe for concurrent use; the zero value
+// is not: use New.
+type Store struct {
+	mu   sync.Mutex
+	jobs map[string]jobs.Job
+	keys map[ownerKey]string // idempotency key of an owner → job id
+}
+
+// ownerKey is an idempotency key, which is unique per owner.
+type ownerKey struct{ owner, key string }
+
+var _ jobs.Store = (*Store)(nil)
+
+// New returns an empty Store.
+func New() *Store {
+	return &Store{jobs: map[string]jobs.Job{}, keys: map[ownerKey]string{}}
+}
+
+// Create stores a copy of j with Seq 1. When an unexpired job of j's Owner
+// holds j's IdempotencyKey, it stores nothing and returns that job with an
+// error wrapping jobs.ErrDuplicate; an id that exists is an error wrapping
+// jobs.ErrConflict.
+func (s *Store) Create(ctx context.Context, j jobs.Job) (jobs.Job, error) {
+	if err := ctx.Err(); err != nil {
+		return jobs.Job{}, fmt.Errorf("memstore: create job %s: %w", j.ID, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	key := ownerKey{j.Owner, j.IdempotencyKey}
+	if j.IdempotencyKey != "" {
+		if holder, ok := s.jobs[s.keys[key]]; ok && !holder.Expired(j.CreatedAt) {
+			return holder.Clone(), fmt.Errorf("memstore: create job %s: idempotency key held by job %s: %w", j.ID, holder.ID, jobs.ErrDuplicate)
+		}
+	}
+	if _, ok := s.jobs[j.ID]; ok {
+		return jobs.Job{}, fmt.Errorf("memstore: create job %s: id exists: %w", j.ID, jobs.ErrConflict)
+	}
+	j = j.Clone()
+	j.Seq = 1
+	s.jobs[j.ID] = j
+	if j.IdempotencyKey != "" {
+		s.keys[key] = j.ID
+	}
+	return j.Clone(), nil
+}
+
+// Get returns a copy of the job or an error wrapping jobs.ErrNotFound.
+func (s *Store) Get(ctx context.Context, id string) (jobs.Job, error) {
+	if err := ctx.Err(); err != nil {
+		return jobs.Job{}, fmt.Errorf("memstore: get job %s: %w", id, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	j, ok := s.jobs[id]
+	if !ok {
+		return jobs.Job{}, fmt.Errorf("memstore: get job %s: %w", id, jobs.ErrNotFound)
+	}
+	return j.Clone(), nil
+}
+
+// Update applies fn to a copy of the job and stores the result with Seq one
+// more than before; fn cannot change ID, Owner, IdempotencyKey or Seq. A
+// terminal job is returned with an error wrapping jobs.ErrTerminal, without
+// calling fn; an error from fn is returned with the job unchanged. fn runs
+// under the store's lock, so it must not call the store.
+func (s *Store) Update(ctx context.Context, id string, fn func(*jobs.Job) error) (jobs.Job, error) {
+	if err := ctx.Err(); err != nil {
+		return jobs.Job{}, fmt.Errorf("memstore: update job %s: %w", id, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old, ok := s.jobs[id]
+	switch {
+	case !ok:
+		return jobs.Job{}, fmt.Errorf("memstore: update job %s: %w", id, jobs.ErrNotFound)
+	case old.Status.Terminal():
+		return old.Clone(), fmt.Errorf("memstore: update job %s: %w", id, jobs.ErrTerminal)
+	}
+	changed := old.Clone()
+	if err := fn(&changed); err != nil {
+		return old.Clone(), err
+	}
+	j := changed.Clone() // fn may keep its pointer to changed
+	j.ID, j.Owner, j.IdempotencyKey, j.Seq = old.ID, old.Owner, old.IdempotencyKey, old.Seq+1
+	s.jobs[id] = j
+	return j.Clone(), nil
+}
+
+// Delete removes the job and, if it still holds it, its idempotency key; a
+// missing job is not an error.
+func (s *Store) Delete(ctx context.Context, id string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("memstore: delete job %s: %w", id, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	j, ok := s.jobs[id]
+	if !ok {
+		return nil
+	}
+	if key := (ownerKey{j.Owner, j.IdempotencyKey}); j.IdempotencyKey != "" && s.keys[key] == id {
+		delete(s.keys, key)
+	}
+	delete(s.jobs, id)
+	return nil
+}
+
+// Len is how many jobs the store holds.
+func (s *Store) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.jobs)
+}
