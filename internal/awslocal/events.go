@@ -2,6 +2,7 @@ package awslocal
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -21,6 +22,7 @@ type eventsEndpoint struct {
 	addr, caFile, apiKey string
 	apiKeyFile           string // where apiKey was read from or written; empty: configured
 	listener             net.Listener
+	tls                  *tls.Config // the local CA's renewing certificate
 	server               *localevents.Server
 	http                 *http.Server
 }
@@ -37,14 +39,13 @@ func listenEvents(cfg Config) (*eventsEndpoint, error) {
 	if err != nil {
 		return nil, fmt.Errorf("awslocal: listen on %s for events: %w", cfg.EventsAddr, err)
 	}
-	e := &eventsEndpoint{addr: l.Addr().String(), caFile: caFile, apiKey: cfg.EventsAPIKey, listener: l}
+	e := &eventsEndpoint{addr: l.Addr().String(), caFile: caFile, apiKey: cfg.EventsAPIKey, listener: l, tls: tlsConfig}
 	if e.apiKey == "" {
 		if e.apiKey, e.apiKeyFile, err = eventskey.Load(cfg.DataDir); err != nil {
 			l.Close()
 			return nil, fmt.Errorf("awslocal: %w", err)
 		}
 	}
-	e.http = &http.Server{TLSConfig: tlsConfig}
 	return e, nil
 }
 
@@ -56,9 +57,12 @@ func modes(types []string) []localevents.AuthMode {
 	return out
 }
 
-// serve serves the template's events API, the functions' role signing with IAM.
+// serve serves the template's events API. Only the functions' role signs
+// with IAM: in AWS only their roles may publish (appsync:EventPublish) or
+// subscribe with IAM, and local IAM checks signatures, not policies, so a
+// caller's keys accepted here could forge job events.
 func (e *eventsEndpoint) serve(cfg Config, api awsstack.EventsAPI, role sigv4.Credential, served chan<- error) error {
-	iam, err := sigv4.NewVerifier(sigv4.Config{Region: cfg.Region, Service: "appsync", Credentials: append([]sigv4.Credential{role}, cfg.Credentials...)})
+	iam, err := sigv4.NewVerifier(sigv4.Config{Region: cfg.Region, Service: "appsync", Credentials: []sigv4.Credential{role}})
 	if err != nil {
 		return err
 	}
@@ -72,8 +76,7 @@ func (e *eventsEndpoint) serve(cfg Config, api awsstack.EventsAPI, role sigv4.Cr
 		lc.NamespaceAuthModes[ns.Name] = localevents.NamespaceAuthModes{Publish: modes(ns.PublishAuth), Subscribe: modes(ns.SubscribeAuth)}
 	}
 	e.server = localevents.New(lc)
-	tlsConfig := e.http.TLSConfig
-	e.http = e.server.HTTPServer(tlsConfig)
+	e.http = e.server.HTTPServer(e.tls)
 	go func() {
 		if err := e.http.ServeTLS(e.listener, "", ""); !errors.Is(err, http.ErrServerClosed) {
 			served <- fmt.Errorf("events endpoint: %w", err)
