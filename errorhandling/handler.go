@@ -6,13 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/asyncjobs/asyncjobs/errorhandling/destination"
 	"github.com/asyncjobs/asyncjobs/jobs"
 )
 
-// Handler is the error handler: it records the Failure of a job whose
-// processing failed for good and announces it.
+// Handler is the error handler: it commits the Failure of a job whose
+// processing failed for good (the domain's Fail transition) and announces it.
 type Handler struct {
 	Store    jobs.Store
 	Notifier jobs.Notifier
@@ -30,14 +31,8 @@ func (h *Handler) Handle(ctx context.Context, rec destination.Record) error {
 		return fmt.Errorf("error handler: record %s has no job id in its request payload", rec.RequestContext.RequestID)
 	}
 	info := failureOf(rec)
-	j, err := h.Store.Update(ctx, inv.JobID, func(j *jobs.Job) error {
-		now := h.Clock.Now()
-		j.Status = jobs.StatusFailure
-		j.Error = &info
-		j.FinishedAt = now
-		j.UpdatedAt = now
-		return nil
-	})
+	commits := jobs.Committer{Store: h.Store, Clock: h.Clock, Notifier: h.Notifier}
+	j, err := commits.Commit(ctx, inv.JobID, func(j *jobs.Job, now time.Time) error { return j.Fail(info, now) })
 	switch {
 	case errors.Is(err, jobs.ErrTerminal), errors.Is(err, jobs.ErrNotFound):
 		h.Logger.Info("failure record needs nothing", "job", inv.JobID, "reason", err)
@@ -46,7 +41,6 @@ func (h *Handler) Handle(ctx context.Context, rec destination.Record) error {
 		return fmt.Errorf("error handler: record failure of job %s: %w", inv.JobID, err)
 	}
 	h.Logger.Info("job failed", "job", j.ID, "condition", info.Condition, "errorType", info.Type, "attempts", j.Attempts)
-	h.Notifier.Notify(j)
 	return nil
 }
 

@@ -12,6 +12,7 @@ var (
 	ErrNotFound            = errors.New("job not found")
 	ErrDuplicate           = errors.New("a job with this idempotency key exists")
 	ErrTerminal            = errors.New("job already finished")
+	ErrIllegalTransition   = errors.New("job cannot make this transition from its status")
 	ErrConflict            = errors.New("job changed concurrently")
 	ErrIdempotencyMismatch = errors.New("idempotency key reused with a different request")
 	ErrOverloaded          = errors.New("too many jobs queued")

@@ -8,16 +8,18 @@ import (
 // Store keeps jobs durably. Implementations translate their backend's errors
 // into this package's sentinels.
 type Store interface {
-	// Create stores a new job. When the job carries an IdempotencyKey that an
-	// unexpired job already holds, it stores nothing and returns that job with
-	// ErrDuplicate. It returns only once the job is durable.
+	// Create stores a new job as it is (a new job has Seq 1). When the job
+	// carries an IdempotencyKey that an unexpired job already holds, it stores
+	// nothing and returns that job with ErrDuplicate. It returns only once the
+	// job is durable.
 	Create(ctx context.Context, j Job) (Job, error)
 	// Get returns the job or ErrNotFound.
 	Get(ctx context.Context, id string) (Job, error)
-	// Update reads the job, applies fn to a copy and writes it back on the
-	// condition that its Seq is unchanged, with Seq incremented. A terminal job
-	// is returned as it is with ErrTerminal and fn is not called; an error from
-	// fn is returned with the job unchanged.
+	// Update reads the job and writes what Job.Next makes of it with fn, on
+	// the condition that its Seq is unchanged. A terminal job is returned as it
+	// is with ErrTerminal and fn is not called; an error from fn is returned
+	// with the job unchanged. Writers other than the stores' own tests go
+	// through a Committer.
 	Update(ctx context.Context, id string, fn func(*Job) error) (Job, error)
 	// Delete removes the job and its idempotency key; a missing job is not an error.
 	Delete(ctx context.Context, id string) error

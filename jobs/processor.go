@@ -39,17 +39,7 @@ func (p *Processor) Handle(ctx context.Context, inv Invocation) (err error) {
 			err = p.internal(inv.JobID, ErrorTypeInternal, fmt.Errorf("panic: %v", r), "stack", string(debug.Stack()))
 		}
 	}()
-	j, err := p.update(ctx, inv.JobID, func(j *Job) error {
-		if j.Expired(p.Clock.Now()) {
-			return ErrNotFound
-		}
-		j.Status = StatusRunning
-		j.Attempts++
-		if j.StartedAt.IsZero() {
-			j.StartedAt = p.Clock.Now()
-		}
-		return nil
-	})
+	j, err := p.commits().Commit(ctx, inv.JobID, (*Job).Start)
 	switch {
 	case errors.Is(err, ErrTerminal), errors.Is(err, ErrNotFound):
 		p.Logger.Info("job needs no processing", "job", inv.JobID, "reason", err)
@@ -70,17 +60,11 @@ func (p *Processor) Handle(ctx context.Context, inv Invocation) (err error) {
 		p.Logger.Warn("job attempt failed", "job", j.ID, "attempt", j.Attempts, "err", runErr)
 		return runErr
 	}
-	_, err = p.update(ctx, j.ID, func(j *Job) error {
-		now := p.Clock.Now()
-		j.FinishedAt = now
+	_, err = p.commits().Commit(ctx, j.ID, func(j *Job, now time.Time) error {
 		if runErr != nil {
-			j.Status = StatusFailure
-			j.Error = &ErrorInfo{Type: ErrorType(runErr), Message: runErr.Error(), Condition: ConditionPermanentError}
-			return nil
+			return j.Fail(ErrorInfo{Type: ErrorType(runErr), Message: runErr.Error(), Condition: ConditionPermanentError}, now)
 		}
-		j.Status = StatusSuccess
-		j.Results = result
-		return nil
+		return j.Succeed(result, now)
 	})
 	switch {
 	case errors.Is(err, ErrTerminal) || errors.Is(err, ErrNotFound):
@@ -194,19 +178,9 @@ func (p *Processor) endedElsewhere(ctx context.Context, id string) bool {
 	return j.Status.Terminal()
 }
 
-// update applies fn through the store, stamps UpdatedAt and announces the change.
-func (p *Processor) update(ctx context.Context, id string, fn func(*Job) error) (Job, error) {
-	j, err := p.Store.Update(ctx, id, func(j *Job) error {
-		if err := fn(j); err != nil {
-			return err
-		}
-		j.UpdatedAt = p.Clock.Now()
-		return nil
-	})
-	if err == nil {
-		p.Notifier.Notify(j)
-	}
-	return j, err
+// commits is how the processor writes a job.
+func (p *Processor) commits() Committer {
+	return Committer{Store: p.Store, Clock: p.Clock, Notifier: p.Notifier}
 }
 
 // reporter records progress reports of one running job.
@@ -217,10 +191,7 @@ type reporter struct {
 }
 
 func (r *reporter) Report(ctx context.Context, pr Progress) error {
-	_, err := r.p.update(ctx, r.id, func(j *Job) error {
-		j.Progress = &pr
-		return nil
-	})
+	_, err := r.p.commits().Commit(ctx, r.id, func(j *Job, now time.Time) error { return j.Report(pr, now) })
 	switch {
 	case errors.Is(err, ErrTerminal):
 		r.stop(ErrTerminal)

@@ -29,10 +29,15 @@ type ServiceConfig struct {
 }
 
 // Service is what the API does with jobs: submit, read, cancel and wait.
-type Service struct{ cfg ServiceConfig }
+type Service struct {
+	cfg     ServiceConfig
+	commits Committer
+}
 
 // NewService returns a Service over cfg, which must be complete.
-func NewService(cfg ServiceConfig) *Service { return &Service{cfg: cfg} }
+func NewService(cfg ServiceConfig) *Service {
+	return &Service{cfg: cfg, commits: Committer{Store: cfg.Store, Clock: cfg.Clock, Notifier: cfg.Notifier}}
+}
 
 // SubmitRequest asks for a new job.
 type SubmitRequest struct {
@@ -66,7 +71,10 @@ func (s *Service) Submit(ctx context.Context, req SubmitRequest) (job Job, repla
 	}
 	// A submission that got this far completes even if its caller goes away.
 	ctx = context.WithoutCancel(ctx)
-	stored, err := s.cfg.Store.Create(ctx, j)
+	// Announced before it is dispatched, so that its Pending is not published
+	// after the processor's Running. Should the dispatch fail, the event names
+	// a job that no one was told of.
+	stored, err := s.commits.Create(ctx, j)
 	if errors.Is(err, ErrDuplicate) {
 		if stored.RequestHash != j.RequestHash {
 			return Job{}, false, ErrIdempotencyMismatch
@@ -76,10 +84,6 @@ func (s *Service) Submit(ctx context.Context, req SubmitRequest) (job Job, repla
 	if err != nil {
 		return Job{}, false, fmt.Errorf("submit job: %w", err)
 	}
-	// Announced before it is dispatched, so that its Pending is not published
-	// after the processor's Running. Should the dispatch fail, the event names
-	// a job that no one was told of.
-	s.cfg.Notifier.Notify(stored)
 	if err := s.cfg.Invoker.Invoke(ctx, stored.ID); err != nil {
 		// Not acknowledged, so not kept: the client is told to try again.
 		if derr := s.cfg.Store.Delete(ctx, stored.ID); derr != nil {
@@ -120,17 +124,10 @@ func (s *Service) Cancel(ctx context.Context, owner, id string) (Job, error) {
 	if _, err := s.Get(ctx, owner, id); err != nil {
 		return Job{}, err
 	}
-	j, err := s.cfg.Store.Update(ctx, id, func(j *Job) error {
-		now := s.cfg.Clock.Now()
-		j.Status = StatusCancelled
-		j.UpdatedAt = now
-		j.FinishedAt = now
-		return nil
-	})
+	j, err := s.commits.Commit(ctx, id, (*Job).Cancel)
 	if err != nil {
 		return j, fmt.Errorf("cancel job %s: %w", id, err)
 	}
-	s.cfg.Notifier.Notify(j)
 	return j, nil
 }
 

@@ -189,7 +189,7 @@ func TestReplayRecordsArchivedFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := store.Create(context.Background(), jobs.Job{ID: "a", Owner: sigv4.DevPrincipal, Type: "sleep", Status: jobs.StatusRunning,
-		Parameters: json.RawMessage(`{"seconds":301}`), CreatedAt: at, UpdatedAt: at, ExpiresAt: at.Add(time.Hour)}); err != nil {
+		Parameters: json.RawMessage(`{"seconds":301}`), CreatedAt: at, UpdatedAt: at, ExpiresAt: at.Add(time.Hour), Seq: 1}); err != nil {
 		t.Fatal(err)
 	}
 	store.Close()

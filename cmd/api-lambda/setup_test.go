@@ -212,7 +212,7 @@ func (f *testAPI) seed(t *testing.T) jobs.Job {
 	t.Helper()
 	j, err := f.store.Create(t.Context(), jobs.Job{
 		ID: jobID, Owner: owner, Type: "sleep", Status: jobs.StatusPending, Parameters: json.RawMessage(`{"seconds":1}`),
-		CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(DefaultRetention),
+		CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(DefaultRetention), Seq: 1,
 	})
 	if err != nil {
 		t.Fatal(err)

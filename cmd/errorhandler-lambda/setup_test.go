@@ -91,7 +91,7 @@ func setup(t *testing.T) (*handler, *boltstore.Store, *recorder) {
 	t.Cleanup(func() { store.Close() })
 	_, err = store.Create(t.Context(), jobs.Job{
 		ID: jobID, Owner: owner, Type: "sleep", Status: jobs.StatusRunning, Parameters: json.RawMessage(`{"seconds":301}`),
-		Attempts: 1, CreatedAt: created, UpdatedAt: created, StartedAt: created, ExpiresAt: created.Add(7 * 24 * time.Hour),
+		Attempts: 1, CreatedAt: created, UpdatedAt: created, StartedAt: created, ExpiresAt: created.Add(7 * 24 * time.Hour), Seq: 1,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -70,7 +70,7 @@ func TestErrorHandlerFailureIsArchivedAndReplayed(t *testing.T) {
 	now := time.Now()
 	store := dynamostore.New(client, *table, jobs.SystemClock{})
 	if _, err := store.Create(t.Context(), jobs.Job{ID: id, Owner: caller.Principal, Type: "sleep", Status: jobs.StatusPending,
-		Parameters: json.RawMessage(`{"seconds":1}`), CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+		Parameters: json.RawMessage(`{"seconds":1}`), CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(time.Hour), Seq: 1}); err != nil {
 		t.Fatal(err)
 	}
 	// Replay as an operator would: aws events start-replay --endpoint-url, with their own keys.

@@ -32,6 +32,7 @@ func benchJob(id string) jobs.Job {
 		ExpiresAt:      now.Add(24 * time.Hour),
 		IdempotencyKey: "key-" + id,
 		RequestHash:    "sha256:0123456789abcdef",
+		Seq:            1,
 	}
 }
 

@@ -120,7 +120,7 @@ func (s *Store) Get(ctx context.Context, id string) (jobs.Job, error) {
 	return j, nil
 }
 
-// Create stores j with Seq 1, whatever j.Seq says, and returns it as stored.
+// Create stores j as it is and returns it as stored.
 // When an unexpired job holds j's IdempotencyKey, it stores nothing and
 // returns that job with an error wrapping jobs.ErrDuplicate; a job whose
 // ExpiresAt is not after j.CreatedAt no longer holds its key. An id that
@@ -133,7 +133,6 @@ func (s *Store) Create(ctx context.Context, j jobs.Job) (jobs.Job, error) {
 }
 
 func createOp(j jobs.Job) op {
-	j.Seq = 1
 	return func(tx *bolt.Tx) (jobs.Job, []change, error) {
 		return create(tx, j)
 	}
@@ -164,11 +163,11 @@ func create(tx *bolt.Tx, j jobs.Job) (jobs.Job, []change, error) {
 	return j, append(stored, changes...), nil
 }
 
-// Update applies fn to a copy of the job and stores the result with Seq one
-// more than before; fn cannot change ID, Owner, IdempotencyKey or Seq. A missing job
-// is an error wrapping jobs.ErrNotFound. A terminal job is returned with an
-// error wrapping jobs.ErrTerminal, without calling fn. An error from fn is
-// returned as it is, with the job unchanged.
+// Update stores what jobs.Job.Next makes of the job with fn: Seq one more,
+// ID, Owner and IdempotencyKey kept, a terminal job returned with an error
+// wrapping jobs.ErrTerminal without calling fn, an error from fn returned as it
+// is, with the job unchanged. A missing job is an error wrapping
+// jobs.ErrNotFound.
 //
 // fn runs inside the committer's transaction, so it holds up every other write
 // while it runs and must not write to the store itself. If it panics, Update
@@ -187,16 +186,11 @@ func updateOp(id string, fn func(*jobs.Job) error) op {
 		if err != nil {
 			return jobs.Job{}, nil, fmt.Errorf("boltstore: update job %s: %w", id, err)
 		}
-		if old.Status.Terminal() {
-			return old, nil, fmt.Errorf("boltstore: update job %s: %w", id, jobs.ErrTerminal)
-		}
-		// fn gets its own copy, which shares no memory with bbolt's pages
-		// (decode copied out of them) or with old.
-		j := old.Clone()
-		if err := fn(&j); err != nil {
+		// decode copied out of bbolt's pages, and Next works on a copy of old.
+		j, err := old.Next(fn)
+		if err != nil {
 			return old, nil, err
 		}
-		j.ID, j.Owner, j.IdempotencyKey, j.Seq = old.ID, old.Owner, old.IdempotencyKey, old.Seq+1
 		changes, err := putChanges(&old, j)
 		if err != nil {
 			return old, nil, fmt.Errorf("boltstore: update job %s: %w", id, err)

@@ -101,7 +101,7 @@ func keys(t *testing.T, tx *bolt.Tx, bucket []byte) map[string]bool {
 
 // newJob is a Pending job created at createdAt that never expires.
 func newJob(id string, createdAt time.Time) jobs.Job {
-	return jobs.Job{ID: id, Type: "test", Status: jobs.StatusPending, CreatedAt: createdAt, UpdatedAt: createdAt}
+	return jobs.Job{ID: id, Type: "test", Status: jobs.StatusPending, CreatedAt: createdAt, UpdatedAt: createdAt, Seq: 1}
 }
 
 func mustCreate(t *testing.T, s *Store, j jobs.Job) jobs.Job {

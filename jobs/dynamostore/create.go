@@ -15,7 +15,7 @@ import (
 // than any Create can take.
 const fenceTTL = 24 * time.Hour
 
-// Create stores j with Seq 1, whatever j.Seq says, and returns it as stored.
+// Create stores j as it is and returns it as stored.
 // When an unexpired job holds j's IdempotencyKey, it stores nothing and
 // returns that job with an error wrapping jobs.ErrDuplicate; a job whose
 // ExpiresAt is not after j.CreatedAt no longer holds its key. An id that
@@ -54,7 +54,6 @@ func (s *Store) Create(ctx context.Context, j jobs.Job) (jobs.Job, error) {
 	if !isJobID(j.ID) {
 		return jobs.Job{}, fmt.Errorf("dynamostore: create job %q: an id must not be empty or start with %q", j.ID, keyPrefix)
 	}
-	j.Seq = 1
 	it, err := toJobItem(j)
 	if err != nil {
 		return jobs.Job{}, fmt.Errorf("dynamostore: create job %s: %w", j.ID, err)

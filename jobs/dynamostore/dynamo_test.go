@@ -43,7 +43,7 @@ func (h *hooked) PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns 
 }
 
 func newJob(id string, createdAt time.Time) jobs.Job {
-	return jobs.Job{ID: id, Type: "test", Status: jobs.StatusPending, CreatedAt: createdAt, UpdatedAt: createdAt}
+	return jobs.Job{ID: id, Type: "test", Status: jobs.StatusPending, CreatedAt: createdAt, UpdatedAt: createdAt, Seq: 1}
 }
 
 // withKey returns j with an owner and an idempotency key.

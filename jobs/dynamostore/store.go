@@ -59,9 +59,9 @@ func (s *Store) Get(ctx context.Context, id string) (jobs.Job, error) {
 	return j, nil
 }
 
-// Update applies fn to a copy of the job and writes the result with Seq one
-// more than before, on the condition that the stored Seq has not changed; fn
-// cannot change ID, Owner, IdempotencyKey or Seq. When another writer got in
+// Update writes what jobs.Job.Next makes of the job with fn (Seq one more;
+// ID, Owner and IdempotencyKey kept), on the condition that the stored Seq
+// has not changed. When another writer got in
 // between, it reads the job again and calls fn again, up to maxTries times,
 // then gives up with an error wrapping jobs.ErrConflict. A missing or expired
 // job is an error wrapping jobs.ErrNotFound. A terminal job is returned with an
@@ -82,14 +82,10 @@ func (s *Store) Update(ctx context.Context, id string, fn func(*jobs.Job) error)
 			// failed on the first attempt's success.
 			return old, nil
 		}
-		if old.Status.Terminal() {
-			return old, fmt.Errorf("dynamostore: update job %s: %w", id, jobs.ErrTerminal)
-		}
-		j := old.Clone()
-		if err := fn(&j); err != nil {
+		j, err := old.Next(fn)
+		if err != nil {
 			return old, err
 		}
-		j.ID, j.Owner, j.IdempotencyKey, j.Seq = old.ID, old.Owner, old.IdempotencyKey, old.Seq+1
 		it, err := toJobItem(j)
 		if err != nil {
 			return old, fmt.Errorf("dynamostore: update job %s: %w", id, err)

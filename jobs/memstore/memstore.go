@@ -29,7 +29,7 @@ func New() *Store {
 	return &Store{jobs: map[string]jobs.Job{}, keys: map[ownerKey]string{}}
 }
 
-// Create stores a copy of j with Seq 1. When an unexpired job of j's Owner
+// Create stores a copy of j as it is. When an unexpired job of j's Owner
 // holds j's IdempotencyKey, it stores nothing and returns that job with an
 // error wrapping jobs.ErrDuplicate; an id that exists is an error wrapping
 // jobs.ErrConflict.
@@ -49,7 +49,6 @@ func (s *Store) Create(ctx context.Context, j jobs.Job) (jobs.Job, error) {
 		return jobs.Job{}, fmt.Errorf("memstore: create job %s: id exists: %w", j.ID, jobs.ErrConflict)
 	}
 	j = j.Clone()
-	j.Seq = 1
 	s.jobs[j.ID] = j
 	if j.IdempotencyKey != "" {
 		s.keys[key] = j.ID
@@ -71,10 +70,10 @@ func (s *Store) Get(ctx context.Context, id string) (jobs.Job, error) {
 	return j.Clone(), nil
 }
 
-// Update applies fn to a copy of the job and stores the result with Seq one
-// more than before; fn cannot change ID, Owner, IdempotencyKey or Seq. A
-// terminal job is returned with an error wrapping jobs.ErrTerminal, without
-// calling fn; an error from fn is returned with the job unchanged. fn runs
+// Update stores what jobs.Job.Next makes of the job with fn: Seq one more,
+// ID, Owner and IdempotencyKey kept, a terminal job returned with an error
+// wrapping jobs.ErrTerminal without calling fn, an error from fn returned as it
+// is, with the job unchanged. fn runs
 // under the store's lock, so it must not call the store.
 func (s *Store) Update(ctx context.Context, id string, fn func(*jobs.Job) error) (jobs.Job, error) {
 	if err := ctx.Err(); err != nil {
@@ -83,18 +82,14 @@ func (s *Store) Update(ctx context.Context, id string, fn func(*jobs.Job) error)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	old, ok := s.jobs[id]
-	switch {
-	case !ok:
+	if !ok {
 		return jobs.Job{}, fmt.Errorf("memstore: update job %s: %w", id, jobs.ErrNotFound)
-	case old.Status.Terminal():
-		return old.Clone(), fmt.Errorf("memstore: update job %s: %w", id, jobs.ErrTerminal)
 	}
-	changed := old.Clone()
-	if err := fn(&changed); err != nil {
+	changed, err := old.Next(fn)
+	if err != nil {
 		return old.Clone(), err
 	}
 	j := changed.Clone() // fn may keep its pointer to changed
-	j.ID, j.Owner, j.IdempotencyKey, j.Seq = old.ID, old.Owner, old.IdempotencyKey, old.Seq+1
 	s.jobs[id] = j
 	return j.Clone(), nil
 }

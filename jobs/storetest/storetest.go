@@ -5,8 +5,8 @@
 // Jobs must round-trip exactly: RawMessage fields byte for byte (the suite
 // writes compact JSON, which is what the domain stores) and times to the
 // nanosecond, compared with time.Time.Equal (so the location may change, the
-// instant may not). A new job is stored with Seq 1 and every committed change
-// adds exactly 1.
+// instant may not). A new job is stored as it is (the suite's have Seq 1) and
+// every committed change adds exactly 1.
 package storetest
 
 import (
@@ -65,6 +65,7 @@ func newJob(now time.Time) jobs.Job {
 		ID:        newID(),
 		Type:      "storetest",
 		Status:    jobs.StatusPending,
+		Seq:       1,
 		CreatedAt: now,
 		UpdatedAt: now,
 		ExpiresAt: now.Add(24 * time.Hour),

@@ -1,0 +1,43 @@
+package jobs
+
+import (
+	"context"
+	"time"
+)
+
+// Transition is a change of one job at the time of its commit: one of Job's
+// transition methods, such as (*Job).Cancel, or a closure over one.
+type Transition func(j *Job, now time.Time) error
+
+// Committer is the one way a job is written: it creates a job or commits a
+// transition through the Store, which makes the change durable, with the
+// Clock's time of the commit, and then tells the Notifier of the job as
+// stored. The Service, the Processor and the error handler all write
+// through one.
+type Committer struct {
+	Store    Store
+	Clock    Clock
+	Notifier Notifier
+}
+
+// Create stores a new job and announces it. A job that holds the same
+// idempotency key comes back with ErrDuplicate and is not announced again.
+func (c Committer) Create(ctx context.Context, j Job) (Job, error) {
+	stored, err := c.Store.Create(ctx, j)
+	if err != nil {
+		return stored, err
+	}
+	c.Notifier.Notify(stored)
+	return stored, nil
+}
+
+// Commit applies t to the stored job and announces the result. When t or
+// the Store refuses, the job comes back as stored with the error.
+func (c Committer) Commit(ctx context.Context, id string, t Transition) (Job, error) {
+	j, err := c.Store.Update(ctx, id, func(j *Job) error { return t(j, c.Clock.Now()) })
+	if err != nil {
+		return j, err
+	}
+	c.Notifier.Notify(j)
+	return j, nil
+}
