@@ -62,3 +62,31 @@ type SystemClock struct{}
 
 // Now returns the current time in UTC.
 func (SystemClock) Now() time.Time { return time.Now().UTC() }
+
+// Encoded is a job as clients see it, with what a read needs to decide
+// whether its caller may see it.
+type Encoded struct {
+	ID        string
+	Owner     string
+	Status    Status
+	Seq       int64
+	ExpiresAt time.Time
+	JSON      []byte // the job's public JSON, as jobjson.Append writes it
+}
+
+// EncodedReader is a Store that keeps each job's public JSON as committed,
+// so that a read needs no decoding or encoding.
+type EncodedReader interface {
+	// GetEncoded returns the job's public JSON, or ErrNotFound.
+	GetEncoded(ctx context.Context, id string) (Encoded, error)
+}
+
+// SoftUpdater is a Store that can commit a change that need not survive a
+// crash: a job's start or progress, which a restart redoes anyway.
+type SoftUpdater interface {
+	// UpdateSoft is Update, except that it returns once the change is
+	// visible to Get, GetEncoded and later updates, before it is durable; a
+	// later durable write, or the store's next commit, makes it durable.
+	// After a crash the job may read as it was before the change.
+	UpdateSoft(ctx context.Context, id string, fn func(*Job) error) (Job, error)
+}
