@@ -67,7 +67,7 @@ STAGE ?=
 deploy: lambdas infra/node_modules/.package-lock.json
 	cd infra && $(CDK_ENV) npx cdk deploy $(if $(STAGE),AsyncJobs-$(STAGE) -c stage=$(STAGE),AsyncJobs)
 
-## bench: measure jobsd against a bare gin baseline (~2 min; BENCH_ARGS="-stored 1000000" for 1M jobs); writes bench-results.json
+## bench: measure jobsd against a bare gin baseline and the targets of issue 12 (a few minutes; 1M jobs stored for GET); writes bench-results.json
 bench:
 	$(GO) run ./cmd/jobsbench $(BENCH_ARGS)
 

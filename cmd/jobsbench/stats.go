@@ -73,13 +73,6 @@ func (f figure) atLeastOfBaseline(share float64) figure {
 	return f
 }
 
-// atLeast sets a target of a minimum value.
-func (f figure) atLeast(v float64) figure {
-	ok := f.Value >= v
-	f.Target, f.Met = fmt.Sprintf("≥ %s %s", number(v), f.Unit), &ok
-	return f
-}
-
 // atMost sets a target of a maximum value; no samples never meets it.
 func (f figure) atMost(v float64) figure {
 	ok := f.Value > 0 && f.Value <= v

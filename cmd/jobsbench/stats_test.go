@@ -50,7 +50,7 @@ func TestTargets(t *testing.T) {
 		{"half of baseline met", figure{Value: 30, Unit: "req/s"}.vs(60).atLeastOfBaseline(0.5), "≥ 50% of baseline", true},
 		{"80% of baseline missed", figure{Value: 47, Unit: "req/s"}.vs(60).atLeastOfBaseline(0.8), "≥ 80% of baseline", false},
 		{"no baseline never meets", figure{Value: 47, Unit: "req/s"}.vs(0).atLeastOfBaseline(0.5), "≥ 50% of baseline", false},
-		{"minimum met", figure{Value: 15000, Unit: "jobs/s"}.atLeast(15000), "≥ 15000 jobs/s", true},
+		{"maximum met", figure{Value: 19.9, Unit: "KiB"}.atMost(20), "≤ 20 KiB", true},
 		{"maximum missed", figure{Value: 5.01, Unit: "ms"}.atMost(5), "≤ 5 ms", false},
 		{"no samples never meet a maximum", figure{Value: 0, Unit: "ms"}.atMost(5), "≤ 5 ms", false},
 	}
