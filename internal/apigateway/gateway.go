@@ -8,19 +8,16 @@ package apigateway
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"mime"
 	"net/http"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/santhosh-tekuri/jsonschema/v5"
 
 	"github.com/asyncjobs/asyncjobs/auth/sigv4"
 	"github.com/asyncjobs/asyncjobs/internal/awsstack"
@@ -54,7 +51,6 @@ type route struct {
 	awsstack.Route
 	segments []string // the path's segments; {name} is a parameter
 	invoke   Invoke
-	model    *jsonschema.Schema // nil: the body is not checked
 }
 
 // New checks that every route's function can be invoked.
@@ -75,13 +71,6 @@ func New(cfg Config) (*Gateway, error) {
 			return nil, fmt.Errorf("apigateway: route %s %s needs AWS_IAM and no verifier was given", r.Method, r.Path)
 		}
 		rt := route{Route: r, segments: split(r.Path), invoke: invoke}
-		if r.BodyModel != nil {
-			model, err := jsonschema.CompileString(r.Method+r.Path+".json", string(r.BodyModel))
-			if err != nil {
-				return nil, fmt.Errorf("apigateway: route %s %s: its request model: %w", r.Method, r.Path, err)
-			}
-			rt.model = model
-		}
 		g.routes = append(g.routes, rt)
 	}
 	return g, nil
@@ -162,29 +151,8 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		id = identityOf(principal, accessKeyOf(r.Header.Get("Authorization")), g.cfg.Account)
 	}
-	if !rt.validBody(r.Header.Get("Content-Type"), body) {
-		g.gatewayResponse(w, "BAD_REQUEST_BODY", "Invalid request body")
-		return
-	}
 	event := g.event(r, rt, params, stagePath, body, requestID, id)
 	g.proxy(r.Context(), w, rt, event, requestID)
-}
-
-// validBody says whether body passes the route's request model, as API
-// Gateway's request validator checks it: a JSON body (Content-Type
-// application/json, or none) against the model's schema.
-func (rt *route) validBody(contentType string, body []byte) bool {
-	if rt.model == nil {
-		return true
-	}
-	if mediaType, _, _ := mime.ParseMediaType(contentType); contentType != "" && mediaType != "application/json" {
-		return true
-	}
-	var doc any
-	if err := json.Unmarshal(body, &doc); err != nil {
-		return false
-	}
-	return rt.model.Validate(doc) == nil
 }
 
 // refusalType is the gateway response type of a SigV4 refusal.

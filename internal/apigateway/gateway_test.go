@@ -18,11 +18,6 @@ import (
 	"github.com/asyncjobs/asyncjobs/internal/sigv4test"
 )
 
-// submitModel is the shape of the stack's SubmitJobRequest model.
-const submitModel = `{"$schema":"http://json-schema.org/draft-04/schema#","type":"object","anyOf":[
-	{"type":"object","required":["seconds"],"properties":{"seconds":{"type":"integer","minimum":1}}},
-	{"type":"object","required":["type"],"properties":{"type":{"type":"string","minLength":1},"parameters":{"type":["object","null"]}}}]}`
-
 var cred = sigv4.Credential{AccessKeyID: "AKIATEST", SecretAccessKey: "testsecret", Principal: "arn:aws:iam::111122223333:user/alice"}
 
 // fakeFunction records the events it gets and answers with answer.
@@ -55,7 +50,7 @@ func setup(t *testing.T, answer func() ([]byte, error)) (*httptest.Server, *fake
 	api := awsstack.API{
 		LogicalID: "JobsApi", Stage: "prod",
 		Routes: []awsstack.Route{
-			{Method: "POST", Path: "/jobs", Auth: "AWS_IAM", Proxy: true, Function: "Api", BodyModel: json.RawMessage(submitModel)},
+			{Method: "POST", Path: "/jobs", Auth: "AWS_IAM", Proxy: true, Function: "Api"},
 			{Method: "GET", Path: "/jobs/{id}", Auth: "AWS_IAM", Proxy: true, Function: "Api"},
 			{Method: "GET", Path: "/healthz", Auth: "NONE", Proxy: true, Function: "Api"},
 		},
@@ -178,38 +173,5 @@ func TestBadSignatureGetsTheTemplatesResponse(t *testing.T) {
 	}
 	if resp.StatusCode != 403 || resp.Header.Get("Content-Type") != "application/problem+json" || !strings.HasPrefix(problem.Detail, "The request signature we calculated does not match") {
 		t.Errorf("%d %s %+v, want the template's INVALID_SIGNATURE problem", resp.StatusCode, resp.Header.Get("Content-Type"), problem)
-	}
-}
-
-func TestRequestModelChecksJSONBodies(t *testing.T) {
-	t.Parallel()
-	cases := []struct {
-		name, contentType, body string
-		status                  int
-	}{
-		{"seconds below the model's minimum", "application/json", `{"seconds":0}`, 400},
-		{"neither seconds nor type", "application/json", `{"parameters":{}}`, 400},
-		{"not JSON", "application/json; charset=utf-8", `{"seconds":`, 400},
-		{"no content type is JSON", "", `{"seconds":0}`, 400},
-		{"the seed body", "application/json", `{"seconds":1}`, 202},
-		{"an envelope", "application/json", `{"type":"noop","parameters":null}`, 202},
-		{"another media type is not checked", "text/plain", `{"seconds":0}`, 202},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			t.Parallel()
-			srv, _ := setup(t, ok)
-			req, err := http.NewRequest("POST", srv.URL+"/prod/jobs", strings.NewReader(c.body))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if c.contentType != "" {
-				req.Header.Set("Content-Type", c.contentType)
-			}
-			resp, body := sigv4test.Do(t, req, []byte(c.body), cred, "us-east-1")
-			if resp.StatusCode != c.status || (c.status == 400 && !strings.Contains(string(body), "Invalid request body")) {
-				t.Errorf("%d %s, want %d", resp.StatusCode, body, c.status)
-			}
-		})
 	}
 }

@@ -1,8 +1,6 @@
 package awsstack
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -27,9 +25,6 @@ type Route struct {
 	Auth     string // AuthorizationType: AWS_IAM, NONE, …
 	Proxy    bool   // a Lambda proxy integration (AWS_PROXY)
 	Function string // the logical id of the function it invokes
-	// BodyModel is the JSON schema (draft 4) that API Gateway checks an
-	// application/json body against before invoking; nil for none.
-	BodyModel json.RawMessage
 }
 
 // GatewayResponse is a customized API Gateway answer.
@@ -94,8 +89,8 @@ func (s *Stack) readRoutes(r *resolver, api string) error {
 		if route.Function == "" {
 			return fmt.Errorf("method %s %s: its integration invokes no function of the stack", route.Method, route.Path)
 		}
-		if route.BodyModel, err = bodyModel(r, raw); err != nil {
-			return fmt.Errorf("method %s %s: %w", route.Method, route.Path, err)
+		if checksBodies(r, raw) {
+			return fmt.Errorf("method %s %s: its request validator checks bodies, which is not emulated here (the stack's functions validate every body)", route.Method, route.Path)
 		}
 		s.API.Routes = append(s.API.Routes, route)
 	}
@@ -108,26 +103,14 @@ func (s *Stack) readRoutes(r *resolver, api string) error {
 	return nil
 }
 
-// bodyModel is the schema of a method's application/json request model when
-// its request validator checks bodies.
-func bodyModel(r *resolver, method map[string]any) (json.RawMessage, error) {
+// checksBodies says whether a method's request validator checks bodies.
+func checksBodies(r *resolver, method map[string]any) bool {
 	validatorID, ok := target(method["RequestValidatorId"])
 	if !ok {
-		return nil, nil
+		return false
 	}
-	if validate, _ := r.t.Resources[validatorID].Properties["ValidateRequestBody"].(bool); !validate {
-		return nil, nil
-	}
-	models, _ := method["RequestModels"].(map[string]any)
-	modelID, ok := target(models["application/json"])
-	if !ok || r.t.Resources[modelID].Type != typeAPIModel {
-		return nil, errors.New("its validator checks bodies, but it has no application/json model of the stack")
-	}
-	schema, err := json.Marshal(r.t.Resources[modelID].Properties["Schema"])
-	if err != nil {
-		return nil, fmt.Errorf("model %s: %w", modelID, err)
-	}
-	return schema, nil
+	validate, _ := r.t.Resources[validatorID].Properties["ValidateRequestBody"].(bool)
+	return validate
 }
 
 // resourcePath follows a method's ResourceId up the resources' ParentIds to
