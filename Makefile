@@ -39,8 +39,8 @@ build:
 
 ## lambdas: build the Lambda functions for provided.al2023 on arm64 as bin/lambda/<name>/bootstrap
 LAMBDAS := api processor errorhandler
-# The bootstraps' build flags; internal/lambdabuild builds the local stack's with the same (a test checks).
-LAMBDA_BUILD_FLAGS := -tags lambda.norpc -trimpath '-ldflags=-s -w'
+# The bootstraps' build flags (why each tag: lambdabuild.BootstrapTags); internal/lambdabuild builds the local stack's with the same (a test checks).
+LAMBDA_BUILD_FLAGS := -tags lambda.norpc,nomsgpack -trimpath '-ldflags=-s -w'
 lambdas:
 	@for fn in $(LAMBDAS); do \
 		echo "building $(BIN)/lambda/$$fn/bootstrap"; \

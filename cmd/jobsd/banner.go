@@ -9,9 +9,10 @@ import (
 	"github.com/asyncjobs/asyncjobs/local"
 )
 
-// printEndpoints prints what a newcomer needs: where everything is, the
-// keys to call it with and a first command to try.
-func printEndpoints(w io.Writer, sys *local.System, s settings) {
+// printEndpoints prints what a newcomer needs: where everything is
+// (profiles too, at profilesURL, unless it is empty), the keys to call it
+// with and a first command to try.
+func printEndpoints(w io.Writer, sys *local.System, s settings, profilesURL string) {
 	base := "http://" + sys.Addr()
 	events := "https://" + sys.EventsAddr() + "/event"
 	fmt.Fprintf(w, `jobsd is running
@@ -24,6 +25,9 @@ func printEndpoints(w io.Writer, sys *local.System, s settings) {
   CA        %[6]s   (trust it: NODE_EXTRA_CA_CERTS, or your browser's certificate settings)
   Data      %[7]s
 `, base, events, sys.EventsAddr(), s.EventsNamespace, apiKeyLine(sys), sys.CAFile(), s.DataDir)
+	if profilesURL != "" {
+		fmt.Fprintf(w, "  Profiles  %[1]s   (go tool pprof '%[1]sprofile?seconds=10')\n", profilesURL)
+	}
 	first := s.Credentials[0]
 	if !s.Auth {
 		fmt.Fprintf(w, "Auth      none: every call acts as %s\nTry:\n  curl -i -X POST %s/jobs -H 'content-type: application/json' -d '{\"seconds\":1}'\n",

@@ -61,7 +61,7 @@ func TestBannerSaysWhatANewcomerNeeds(t *testing.T) {
 			}
 			defer sys.Shutdown(context.Background())
 			var out bytes.Buffer
-			printEndpoints(&out, sys, s)
+			printEndpoints(&out, sys, s, "")
 			banner := out.String()
 			for _, w := range tt.want {
 				if w = strings.ReplaceAll(w, "DATA", dir); !strings.Contains(banner, w) {

@@ -19,6 +19,7 @@ import (
 type settings struct {
 	local.Config
 	credentialsFile string // where the principals come from; empty: the local principal
+	pprofAddr       string // where net/http/pprof listens; empty: nowhere
 }
 
 // serveConfig reads the flags and their environment twins, and logs a
@@ -40,7 +41,7 @@ func serveConfig(args []string, stderr io.Writer) (settings, *slog.Logger, error
 		env[name] = envName
 		fs.IntVar(p, name, def, fmt.Sprintf("%s (env %s)", usage, envName))
 	}
-	var logLevel, logFormat, authMode, credentialsFile string
+	var logLevel, logFormat, authMode, credentialsFile, pprofAddr string
 	var insecurePublic bool
 	str(&authMode, "auth", "JOBS_AUTH", "sigv4", "sigv4: verify AWS SigV4 signatures (service execute-api) as API Gateway's AWS_IAM auth does; none: accept unsigned calls, every one acting as the first principal")
 	str(&credentialsFile, "credentials-file", "JOBS_CREDENTIALS_FILE", "", `the principals, instead of the local one: a JSON list of {"accessKeyId","secretAccessKey","sessionToken"?,"principal"}`)
@@ -62,6 +63,7 @@ func serveConfig(args []string, stderr io.Writer) (settings, *slog.Logger, error
 	dur(&cfg.BodyReadTimeout, "body-read-timeout", "JOBS_BODY_READ_TIMEOUT", cfg.BodyReadTimeout, "how long a request body may take to arrive; a slower one gets 400 and its connection is closed")
 	dur(&cfg.ShutdownTimeout, "shutdown-timeout", "JOBS_SHUTDOWN_TIMEOUT", cfg.ShutdownTimeout, "how long running jobs may finish at shutdown before they are left to the next start")
 	dur(&cfg.JobTypes.OrderStep, "order-step", "JOBS_ORDER_STEP", cfg.JobTypes.OrderStep, "the pause between two steps of an order job")
+	str(&pprofAddr, "pprof-addr", "JOBS_PPROF_ADDR", "", "where net/http/pprof serves /debug/pprof/, apart from the API (loopback, e.g. 127.0.0.1:6060); empty: not served")
 	str(&logLevel, "log-level", "JOBS_LOG_LEVEL", "info", "debug, info, warn or error")
 	str(&logFormat, "log-format", "JOBS_LOG_FORMAT", "text", "text or json")
 	env["max-body-bytes"] = "JOBS_MAX_BODY_BYTES"
@@ -90,7 +92,7 @@ func serveConfig(args []string, stderr io.Writer) (settings, *slog.Logger, error
 	if cfg.Credentials, err = credfile.Read(credentialsFile); err != nil {
 		return s, nil, err
 	}
-	s = settings{Config: cfg, credentialsFile: credentialsFile}
+	s = settings{Config: cfg, credentialsFile: credentialsFile, pprofAddr: pprofAddr}
 	if err := validate(cfg); err != nil {
 		return s, nil, err
 	}
@@ -98,8 +100,14 @@ func serveConfig(args []string, stderr io.Writer) (settings, *slog.Logger, error
 	if err != nil {
 		return s, nil, err
 	}
-	if warning != "" {
-		logger.Warn(warning)
+	profilesWarning, err := profilesExposure(pprofAddr, insecurePublic)
+	if err != nil {
+		return s, nil, err
+	}
+	for _, w := range []string{warning, profilesWarning} {
+		if w != "" {
+			logger.Warn(w)
+		}
 	}
 	return s, logger, nil
 }

@@ -37,11 +37,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	sys, err := local.Start(s.Config)
+	sys, profiles, err := start(s, stdout)
 	if err != nil {
 		return err
 	}
-	printEndpoints(stdout, sys, s)
 
 	signals := make(chan os.Signal, 1)
 	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM)
@@ -56,6 +55,32 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err := sys.Shutdown(context.Background()); err != nil {
 		logger.Warn("shutdown was not clean; unfinished jobs run again at the next start", "err", err)
 	}
+	if profiles != nil {
+		profiles.Close()
+	}
 	logger.Info("stopped")
 	return served
+}
+
+// start starts the profiler if --pprof-addr asks for it (nil if not), then
+// the system, and prints the banner.
+func start(s settings, stdout io.Writer) (*local.System, *profiler, error) {
+	var profiles *profiler
+	profilesURL := ""
+	if s.pprofAddr != "" {
+		var err error
+		if profiles, err = startProfiler(s.pprofAddr); err != nil {
+			return nil, nil, err
+		}
+		profilesURL = profiles.URL()
+	}
+	sys, err := local.Start(s.Config)
+	if err != nil {
+		if profiles != nil {
+			profiles.Close()
+		}
+		return nil, nil, err
+	}
+	printEndpoints(stdout, sys, s, profilesURL)
+	return sys, profiles, nil
 }

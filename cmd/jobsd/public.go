@@ -39,3 +39,17 @@ func publicExposure(cfg local.Config, insecure bool) (warning string, err error)
 	}
 	return "serving beyond this machine without protection (--insecure-public): " + what, nil
 }
+
+// profilesExposure applies the same rule to --pprof-addr, whose profiles
+// nothing protects: an address that is not loopback is refused unless
+// insecure (--insecure-public) is set; then warning says so.
+func profilesExposure(addr string, insecure bool) (warning string, err error) {
+	if addr == "" || loopback.Addr(addr) {
+		return "", nil
+	}
+	what := fmt.Sprintf("--pprof-addr %s: not loopback, and profiles (memory contents, command line, CPU time on demand) have no authentication", addr)
+	if !insecure {
+		return "", fmt.Errorf("refusing to serve profiles beyond this machine: %s; listen on 127.0.0.1, or pass --insecure-public (env JOBS_INSECURE_PUBLIC=true) to expose them anyway", what)
+	}
+	return "serving profiles beyond this machine (--insecure-public): " + what, nil
+}

@@ -33,6 +33,12 @@ func TestPublicBindWithoutProtectionIsRefused(t *testing.T) {
 			args: []string{"--addr", "0.0.0.0:8080"}},
 		{name: "public with a credentials file", args: []string{"--addr", "0.0.0.0:8080", "--credentials-file", file}},
 		{name: "loopback without auth", args: []string{"--addr", "127.0.0.1:8080", "--events-addr", "[::1]:8443", "--auth", "none"}},
+		{name: "public profiles", args: []string{"--pprof-addr", "0.0.0.0:6060"},
+			want: []string{"--pprof-addr 0.0.0.0:6060", "no authentication", "--insecure-public"}},
+		{name: "public profiles, own secret", env: map[string]string{"JOBS_PPROF_ADDR": ":6060", "JOBS_SECRET_ACCESS_KEY": "my-own-secret-my-own-secret-my-own-secr"},
+			want: []string{"--pprof-addr :6060", "--insecure-public"}},
+		{name: "public profiles with --insecure-public", args: []string{"--pprof-addr", "0.0.0.0:6060", "--insecure-public"}},
+		{name: "loopback profiles", args: []string{"--pprof-addr", "localhost:6060"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -19,9 +19,15 @@ import (
 // Emulator; go.mod pins its version with a tool directive.
 const EmulatorPackage = "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie"
 
+// BootstrapTags are the build tags of a Lambda bootstrap: lambda.norpc
+// leaves out aws-lambda-go's RPC mode, which provided.al2023 never uses;
+// nomsgpack leaves out gin's MessagePack codec (3 MB in the API's
+// bootstrap), which the API never binds nor renders.
+const BootstrapTags = "lambda.norpc,nomsgpack"
+
 // BootstrapFlags are the `go build` flags of a Lambda bootstrap, as the
 // Makefile's lambdas target passes them (a test keeps the two equal).
-var BootstrapFlags = []string{"-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w"}
+var BootstrapFlags = []string{"-tags", BootstrapTags, "-trimpath", "-ldflags=-s -w"}
 
 // Builder runs `go build` in the main module.
 type Builder struct {

@@ -3,8 +3,10 @@ package lambdabuild
 import (
 	"debug/buildinfo"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -58,10 +60,29 @@ func TestBootstrapIsBuiltForThisMachine(t *testing.T) {
 		settings[s.Key] = s.Value
 	}
 	// -trimpath keeps -ldflags out of the build information.
-	want := map[string]string{"GOOS": runtime.GOOS, "GOARCH": runtime.GOARCH, "CGO_ENABLED": "0", "-tags": "lambda.norpc", "-trimpath": "true"}
+	want := map[string]string{"GOOS": runtime.GOOS, "GOARCH": runtime.GOARCH, "CGO_ENABLED": "0", "-tags": "lambda.norpc,nomsgpack", "-trimpath": "true"}
 	for k, v := range want {
 		if settings[k] != v {
 			t.Errorf("build setting %s = %q, want %q", k, settings[k], v)
+		}
+	}
+}
+
+// TestAPIBootstrapLinksNoMsgpack: gin's MessagePack codec is megabytes the
+// API never uses; the bootstrap's tags leave it out.
+func TestAPIBootstrapLinksNoMsgpack(t *testing.T) {
+	t.Parallel()
+	out, err := exec.Command("go", "list", "-deps", "-tags", BootstrapTags, "github.com/asyncjobs/asyncjobs/cmd/api-lambda").Output()
+	if err != nil {
+		t.Fatalf("go list the API function: %v", err)
+	}
+	deps := strings.Fields(string(out))
+	if !slices.Contains(deps, "github.com/gin-gonic/gin") {
+		t.Fatal("the API function does not depend on gin: the check sees nothing")
+	}
+	for _, pkg := range deps {
+		if strings.HasPrefix(pkg, "github.com/ugorji/go/") {
+			t.Errorf("the API bootstrap depends on %s (gin's MessagePack codec)", pkg)
 		}
 	}
 }
