@@ -35,7 +35,7 @@ type sleepParameters struct {
 
 // setupReal returns the API over a real *jobs.Service with job types sleep and
 // noop, whose dispatches fail with invokeErr, and the store behind it.
-func setupReal(t *testing.T, invokeErr error) (http.Handler, *memstore.Store) {
+func setupReal(t testing.TB, invokeErr error) (http.Handler, *memstore.Store) {
 	t.Helper()
 	types, err := jobs.NewRegistry(
 		jobs.Define("sleep", time.Minute, func(context.Context, sleepParameters, jobs.Reporter) (any, error) { return nil, nil }),
