@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/asyncjobs/asyncjobs/jobs"
+	"github.com/asyncjobs/asyncjobs/jobs/jobjson"
 	"github.com/asyncjobs/asyncjobs/jobs/memstore"
 )
 
@@ -48,7 +49,7 @@ func setupReal(t testing.TB, invokeErr error) (http.Handler, *memstore.Store) {
 	var ids atomic.Int64
 	svc := jobs.NewService(jobs.ServiceConfig{
 		Store: store, Types: types, Invoker: invoker{err: invokeErr}, Notifier: quiet{}, Watcher: quiet{},
-		Clock: fixedClock{}, Retention: time.Hour, Logger: slog.New(slog.DiscardHandler),
+		Clock: fixedClock{}, Retention: time.Hour, Logger: slog.New(slog.DiscardHandler), Encode: jobjson.Append,
 		NewID: func() string { return fmt.Sprintf("0000-%d", ids.Add(1)) },
 	})
 	return New(Config{Service: svc}), store

@@ -26,6 +26,9 @@ type ServiceConfig struct {
 	Retention time.Duration // how long a job is kept after it is created
 	NewID     func() string
 	Logger    *slog.Logger
+	// Encode appends a job's public JSON (jobjson.Append) for GetEncoded
+	// when the Store is no EncodedReader.
+	Encode func(dst []byte, j Job) []byte
 }
 
 // Service is what the API does with jobs: submit, read, cancel and wait.
@@ -111,10 +114,38 @@ func (s *Service) Get(ctx context.Context, owner, id string) (Job, error) {
 	if err != nil {
 		return Job{}, fmt.Errorf("get job %s: %w", id, err)
 	}
-	if j.Owner != owner || j.Expired(s.cfg.Clock.Now()) {
+	if !s.visible(j, owner) {
 		return Job{}, fmt.Errorf("get job %s: %w", id, ErrNotFound)
 	}
 	return j, nil
+}
+
+// GetEncoded is Get answering the job's public JSON: the bytes the Store
+// keeps when it is an EncodedReader, else the job read and encoded. What the
+// caller may not see is ErrNotFound, as in Get.
+func (s *Service) GetEncoded(ctx context.Context, owner, id string) (Encoded, error) {
+	reader, ok := s.cfg.Store.(EncodedReader)
+	if !ok {
+		j, err := s.Get(ctx, owner, id)
+		if err != nil {
+			return Encoded{}, err
+		}
+		return Encoded{ID: j.ID, Owner: j.Owner, Status: j.Status, Seq: j.Seq, ExpiresAt: j.ExpiresAt,
+			JSON: s.cfg.Encode(nil, j)}, nil
+	}
+	e, err := reader.GetEncoded(ctx, id)
+	if err != nil {
+		return Encoded{}, fmt.Errorf("get job %s: %w", id, err)
+	}
+	if !s.visible(Job{Owner: e.Owner, ExpiresAt: e.ExpiresAt}, owner) {
+		return Encoded{}, fmt.Errorf("get job %s: %w", id, ErrNotFound)
+	}
+	return e, nil
+}
+
+// visible reports whether owner may see j now: it is theirs and unexpired.
+func (s *Service) visible(j Job, owner string) bool {
+	return j.Owner == owner && !j.Expired(s.cfg.Clock.Now())
 }
 
 // Cancel stops a Pending job, or a Running one cooperatively: the job is
