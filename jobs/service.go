@@ -74,6 +74,20 @@ func (s *Service) Submit(ctx context.Context, req SubmitRequest) (job Job, repla
 	}
 	// A submission that got this far completes even if its caller goes away.
 	ctx = context.WithoutCancel(ctx)
+	// A place in the queue is taken before the job is stored, so that a
+	// refusal costs no write; a request with an Idempotency-Key goes on to
+	// the store all the same, which may hold a job to replay.
+	dispatch := s.cfg.Invoker.Invoke
+	if r, ok := s.cfg.Invoker.(Reserver); ok {
+		place, err := r.Reserve(ctx)
+		switch {
+		case err == nil:
+			defer place.Release()
+			dispatch = place.Invoke
+		case req.IdempotencyKey == "":
+			return Job{}, false, fmt.Errorf("dispatch job %s: %w", j.ID, err)
+		}
+	}
 	// Announced before it is dispatched, so that its Pending is not published
 	// after the processor's Running. Should the dispatch fail, the event names
 	// a job that no one was told of.
@@ -87,7 +101,7 @@ func (s *Service) Submit(ctx context.Context, req SubmitRequest) (job Job, repla
 	if err != nil {
 		return Job{}, false, fmt.Errorf("submit job: %w", err)
 	}
-	if err := s.cfg.Invoker.Invoke(ctx, stored.ID); err != nil {
+	if err := dispatch(ctx, stored.ID); err != nil {
 		// Not acknowledged, so not kept: the client is told to try again.
 		if derr := s.cfg.Store.Delete(ctx, stored.ID); derr != nil {
 			s.cfg.Logger.Error("remove a job that could not be dispatched; it will run after a restart",
