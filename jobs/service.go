@@ -144,8 +144,10 @@ func (s *Service) GetEncoded(ctx context.Context, owner, id string) (Encoded, er
 		if err != nil {
 			return Encoded{}, err
 		}
+		// Room for the fields around the raw JSON, so that it is allocated once.
+		buf := make([]byte, 0, 384+len(j.Parameters)+len(j.Results))
 		return Encoded{ID: j.ID, Owner: j.Owner, Status: j.Status, Seq: j.Seq, ExpiresAt: j.ExpiresAt,
-			JSON: s.cfg.Encode(nil, j)}, nil
+			JSON: s.cfg.Encode(buf, j)}, nil
 	}
 	e, err := reader.GetEncoded(ctx, id)
 	if err != nil {
