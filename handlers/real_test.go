@@ -38,6 +38,13 @@ type sleepParameters struct {
 // noop, whose dispatches fail with invokeErr, and the store behind it.
 func setupReal(t testing.TB, invokeErr error) (http.Handler, *memstore.Store) {
 	t.Helper()
+	store := memstore.New()
+	return setupRealOver(t, store, invokeErr), store
+}
+
+// setupRealOver is setupReal over the given store.
+func setupRealOver(t testing.TB, store jobs.Store, invokeErr error) http.Handler {
+	t.Helper()
 	types, err := jobs.NewRegistry(
 		jobs.Define("sleep", time.Minute, func(context.Context, sleepParameters, jobs.Reporter) (any, error) { return nil, nil }),
 		jobs.Define("noop", time.Minute, func(context.Context, struct{}, jobs.Reporter) (any, error) { return nil, nil }),
@@ -45,12 +52,11 @@ func setupReal(t testing.TB, invokeErr error) (http.Handler, *memstore.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := memstore.New()
 	var ids atomic.Int64
 	svc := jobs.NewService(jobs.ServiceConfig{
 		Store: store, Types: types, Invoker: invoker{err: invokeErr}, Notifier: quiet{}, Watcher: quiet{},
 		Clock: fixedClock{}, Retention: time.Hour, Logger: slog.New(slog.DiscardHandler), Encode: jobjson.Append,
 		NewID: func() string { return fmt.Sprintf("0000-%d", ids.Add(1)) },
 	})
-	return New(Config{Service: svc}), store
+	return New(Config{Service: svc})
 }
