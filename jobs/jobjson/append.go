@@ -76,9 +76,9 @@ func appendTime(dst []byte, name string, t time.Time, omitEmpty bool) []byte {
 	return append(appendTimestamp(dst, t.UTC()), '"')
 }
 
-// appendTimestamp appends t, in UTC, as t.Format(timeLayout) writes it, which
-// it calls only for years that are not four digits: it is most of the cost of
-// encoding a job.
+// appendTimestamp appends t, which is in UTC, as t.AppendFormat(dst,
+// timeLayout) does. Formatting by layout was most of the cost of encoding a
+// job, so only years of other than four digits go that way.
 func appendTimestamp(dst []byte, t time.Time) []byte {
 	year, month, day := t.Date()
 	if year < 0 || year > 9999 {
