@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/asyncjobs/asyncjobs/jobs"
+	"github.com/asyncjobs/asyncjobs/jobs/jobjson"
 )
 
 // epoch is the fixed time of every test job.
@@ -29,6 +30,7 @@ type fakeService struct {
 	replay  string               // Submit replays this job when set
 	finish  bool                 // Wait finishes the job with Success
 	panics  bool                 // every method panics
+	encoded []byte               // GetEncoded answers these bytes when set
 }
 
 // newFake returns a fake holding "pending-1" (Pending) and "done-1" (Success).
@@ -138,4 +140,16 @@ func (f *fakeService) lastSubmit(t *testing.T) jobs.SubmitRequest {
 		t.Fatal("Submit was not called")
 	}
 	return f.submits[len(f.submits)-1]
+}
+
+func (f *fakeService) GetEncoded(ctx context.Context, owner, id string) (jobs.Encoded, error) {
+	j, err := f.Get(ctx, owner, id)
+	if err != nil {
+		return jobs.Encoded{}, err
+	}
+	e := jobs.Encoded{ID: j.ID, Owner: j.Owner, Status: j.Status, Seq: j.Seq, ExpiresAt: j.ExpiresAt, JSON: f.encoded}
+	if e.JSON == nil {
+		e.JSON = jobjson.Append(nil, j)
+	}
+	return e, nil
 }

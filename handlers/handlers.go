@@ -27,6 +27,7 @@ var openAPI []byte
 type Service interface {
 	Submit(ctx context.Context, req jobs.SubmitRequest) (job jobs.Job, replayed bool, err error)
 	Get(ctx context.Context, owner, id string) (jobs.Job, error)
+	GetEncoded(ctx context.Context, owner, id string) (jobs.Encoded, error)
 	Cancel(ctx context.Context, owner, id string) (jobs.Job, error)
 	Wait(ctx context.Context, owner, id string, d time.Duration, answerBy time.Time) (jobs.Job, error)
 }

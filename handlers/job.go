@@ -8,7 +8,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/asyncjobs/asyncjobs/jobs"
-	"github.com/asyncjobs/asyncjobs/jobs/jobjson"
 	"github.com/asyncjobs/asyncjobs/push"
 )
 
@@ -26,12 +25,19 @@ func (h *jobHandlers) get(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	var job jobs.Job
-	if wait > 0 {
-		job, err = h.svc.Wait(c.Request.Context(), principal(c), id, wait, h.gateway.AnswerBy(c.Request))
-	} else {
-		job, err = h.svc.Get(c.Request.Context(), principal(c), id)
+	if wait == 0 {
+		e, err := h.svc.GetEncoded(c.Request.Context(), principal(c), id)
+		if err != nil {
+			_ = c.Error(err)
+			return
+		}
+		if !e.Status.Terminal() {
+			c.Header("Retry-After", "1")
+		}
+		c.Data(http.StatusOK, jsonContentType, e.JSON)
+		return
 	}
+	job, err := h.svc.Wait(c.Request.Context(), principal(c), id, wait, h.gateway.AnswerBy(c.Request))
 	if err != nil {
 		_ = c.Error(err)
 		return
@@ -39,7 +45,7 @@ func (h *jobHandlers) get(c *gin.Context) {
 	if !job.Status.Terminal() {
 		c.Header("Retry-After", "1")
 	}
-	c.JSON(http.StatusOK, jobjson.From(job))
+	writeJob(c, http.StatusOK, job)
 }
 
 // cancel answers DELETE /jobs/:id.
@@ -54,7 +60,7 @@ func (h *jobHandlers) cancel(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	c.JSON(http.StatusOK, jobjson.From(job))
+	writeJob(c, http.StatusOK, job)
 }
 
 // waitQuery reads the optional ?wait=N, whole seconds from 0 to jobs.MaxWait.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/asyncjobs/asyncjobs/jobs"
+	"github.com/asyncjobs/asyncjobs/jobs/jobjson"
 	"github.com/asyncjobs/asyncjobs/jobs/memstore"
 )
 
@@ -35,7 +36,14 @@ type sleepParameters struct {
 
 // setupReal returns the API over a real *jobs.Service with job types sleep and
 // noop, whose dispatches fail with invokeErr, and the store behind it.
-func setupReal(t *testing.T, invokeErr error) (http.Handler, *memstore.Store) {
+func setupReal(t testing.TB, invokeErr error) (http.Handler, *memstore.Store) {
+	t.Helper()
+	store := memstore.New()
+	return setupRealOver(t, store, invokeErr), store
+}
+
+// setupRealOver is setupReal over the given store.
+func setupRealOver(t testing.TB, store jobs.Store, invokeErr error) http.Handler {
 	t.Helper()
 	types, err := jobs.NewRegistry(
 		jobs.Define("sleep", time.Minute, func(context.Context, sleepParameters, jobs.Reporter) (any, error) { return nil, nil }),
@@ -44,12 +52,11 @@ func setupReal(t *testing.T, invokeErr error) (http.Handler, *memstore.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := memstore.New()
 	var ids atomic.Int64
 	svc := jobs.NewService(jobs.ServiceConfig{
 		Store: store, Types: types, Invoker: invoker{err: invokeErr}, Notifier: quiet{}, Watcher: quiet{},
-		Clock: fixedClock{}, Retention: time.Hour, Logger: slog.New(slog.DiscardHandler),
+		Clock: fixedClock{}, Retention: time.Hour, Logger: slog.New(slog.DiscardHandler), Encode: jobjson.Append,
 		NewID: func() string { return fmt.Sprintf("0000-%d", ids.Add(1)) },
 	})
-	return New(Config{Service: svc}), store
+	return New(Config{Service: svc})
 }

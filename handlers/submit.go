@@ -17,7 +17,6 @@ import (
 
 	"github.com/asyncjobs/asyncjobs/handlers/problem"
 	"github.com/asyncjobs/asyncjobs/jobs"
-	"github.com/asyncjobs/asyncjobs/jobs/jobjson"
 	"github.com/asyncjobs/asyncjobs/jobs/jobtypes"
 )
 
@@ -53,11 +52,11 @@ func (h *jobHandlers) submit(c *gin.Context) {
 		}
 	}
 	if job.Status.Terminal() {
-		c.JSON(http.StatusOK, jobjson.From(job))
+		writeJob(c, http.StatusOK, job)
 		return
 	}
 	c.Header("Retry-After", "1")
-	c.JSON(http.StatusAccepted, jobjson.From(job))
+	writeJob(c, http.StatusAccepted, job)
 }
 
 // submitRequest reads the request of POST /jobs: its JSON body, which

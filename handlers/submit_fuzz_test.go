@@ -13,6 +13,7 @@ import (
 
 	"github.com/asyncjobs/asyncjobs/handlers/problem"
 	"github.com/asyncjobs/asyncjobs/jobs"
+	"github.com/asyncjobs/asyncjobs/jobs/jobjson"
 	"github.com/asyncjobs/asyncjobs/jobs/jobtypes"
 	"github.com/asyncjobs/asyncjobs/jobs/memstore"
 )
@@ -106,7 +107,7 @@ func fuzzAPI(types *jobs.Registry) (http.Handler, *memstore.Store) {
 	var ids atomic.Int64
 	svc := jobs.NewService(jobs.ServiceConfig{
 		Store: store, Types: types, Invoker: invoker{}, Notifier: quiet{}, Watcher: quiet{},
-		Clock: fixedClock{}, Retention: time.Hour,
+		Clock: fixedClock{}, Retention: time.Hour, Encode: jobjson.Append,
 		NewID: func() string { return fmt.Sprintf("fuzz-%d", ids.Add(1)) },
 	})
 	return New(Config{Service: svc}), store

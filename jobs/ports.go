@@ -31,6 +31,23 @@ type Invoker interface {
 	Invoke(ctx context.Context, jobID string) error
 }
 
+// Reserver is an Invoker that can hold a place in its queue before a job is
+// stored, so that a submission it would refuse costs no store write.
+type Reserver interface {
+	// Reserve holds a place for one invocation, or refuses at once as Invoke
+	// would (ErrOverloaded, ErrUnavailable).
+	Reserve(ctx context.Context) (Reservation, error)
+}
+
+// Reservation is a place held in an Invoker's queue. Invoke dispatches the
+// job in it; Release gives it back unused, and does nothing once Invoke has
+// succeeded, so that a caller may defer it. A Reservation is used by one
+// goroutine.
+type Reservation interface {
+	Invoke(ctx context.Context, jobID string) error
+	Release()
+}
+
 // Notifier hears of every committed change of a job. It must not block.
 type Notifier interface {
 	Notify(j Job)

@@ -26,6 +26,9 @@ type ServiceConfig struct {
 	Retention time.Duration // how long a job is kept after it is created
 	NewID     func() string
 	Logger    *slog.Logger
+	// Encode appends a job's public JSON (jobjson.Append) for GetEncoded
+	// when the Store is no EncodedReader.
+	Encode func(dst []byte, j Job) []byte
 }
 
 // Service is what the API does with jobs: submit, read, cancel and wait.
@@ -71,6 +74,20 @@ func (s *Service) Submit(ctx context.Context, req SubmitRequest) (job Job, repla
 	}
 	// A submission that got this far completes even if its caller goes away.
 	ctx = context.WithoutCancel(ctx)
+	// A place in the queue is taken before the job is stored, so that a
+	// refusal costs no write; a request with an Idempotency-Key goes on to
+	// the store all the same, which may hold a job to replay.
+	dispatch := s.cfg.Invoker.Invoke
+	if r, ok := s.cfg.Invoker.(Reserver); ok {
+		place, err := r.Reserve(ctx)
+		switch {
+		case err == nil:
+			defer place.Release()
+			dispatch = place.Invoke
+		case req.IdempotencyKey == "":
+			return Job{}, false, fmt.Errorf("dispatch job %s: %w", j.ID, err)
+		}
+	}
 	// Announced before it is dispatched, so that its Pending is not published
 	// after the processor's Running. Should the dispatch fail, the event names
 	// a job that no one was told of.
@@ -84,7 +101,7 @@ func (s *Service) Submit(ctx context.Context, req SubmitRequest) (job Job, repla
 	if err != nil {
 		return Job{}, false, fmt.Errorf("submit job: %w", err)
 	}
-	if err := s.cfg.Invoker.Invoke(ctx, stored.ID); err != nil {
+	if err := dispatch(ctx, stored.ID); err != nil {
 		// Not acknowledged, so not kept: the client is told to try again.
 		if derr := s.cfg.Store.Delete(ctx, stored.ID); derr != nil {
 			s.cfg.Logger.Error("remove a job that could not be dispatched; it will run after a restart",
@@ -111,10 +128,40 @@ func (s *Service) Get(ctx context.Context, owner, id string) (Job, error) {
 	if err != nil {
 		return Job{}, fmt.Errorf("get job %s: %w", id, err)
 	}
-	if j.Owner != owner || j.Expired(s.cfg.Clock.Now()) {
+	if !s.visible(j, owner) {
 		return Job{}, fmt.Errorf("get job %s: %w", id, ErrNotFound)
 	}
 	return j, nil
+}
+
+// GetEncoded is Get answering the job's public JSON: the bytes the Store
+// keeps when it is an EncodedReader, else the job read and encoded. What the
+// caller may not see is ErrNotFound, as in Get.
+func (s *Service) GetEncoded(ctx context.Context, owner, id string) (Encoded, error) {
+	reader, ok := s.cfg.Store.(EncodedReader)
+	if !ok {
+		j, err := s.Get(ctx, owner, id)
+		if err != nil {
+			return Encoded{}, err
+		}
+		// Room for the fields around the raw JSON, so that it is allocated once.
+		buf := make([]byte, 0, 384+len(j.Parameters)+len(j.Results))
+		return Encoded{ID: j.ID, Owner: j.Owner, Status: j.Status, Seq: j.Seq, ExpiresAt: j.ExpiresAt,
+			JSON: s.cfg.Encode(buf, j)}, nil
+	}
+	e, err := reader.GetEncoded(ctx, id)
+	if err != nil {
+		return Encoded{}, fmt.Errorf("get job %s: %w", id, err)
+	}
+	if !s.visible(Job{Owner: e.Owner, ExpiresAt: e.ExpiresAt}, owner) {
+		return Encoded{}, fmt.Errorf("get job %s: %w", id, ErrNotFound)
+	}
+	return e, nil
+}
+
+// visible reports whether owner may see j now: it is theirs and unexpired.
+func (s *Service) visible(j Job, owner string) bool {
+	return j.Owner == owner && !j.Expired(s.cfg.Clock.Now())
 }
 
 // Cancel stops a Pending job, or a Running one cooperatively: the job is

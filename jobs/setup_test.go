@@ -13,6 +13,7 @@ import (
 
 	"github.com/asyncjobs/asyncjobs/internal/testclock"
 	"github.com/asyncjobs/asyncjobs/jobs"
+	"github.com/asyncjobs/asyncjobs/jobs/jobjson"
 	"github.com/asyncjobs/asyncjobs/jobs/memstore"
 )
 
@@ -25,6 +26,7 @@ type fixture struct {
 	hub       *jobs.Hub
 	clock     *testclock.Manual
 	invoker   *recordingInvoker
+	config    jobs.ServiceConfig // service's; tests change it to make another
 	service   *jobs.Service
 	processor *jobs.Processor
 }
@@ -39,11 +41,12 @@ func setup(t *testing.T, types ...jobs.Type) *fixture {
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	f := &fixture{types: reg, logger: logger, store: store, hub: jobs.NewHub(), clock: testclock.New(time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)), invoker: &recordingInvoker{}}
 	var n atomic.Int64
-	f.service = jobs.NewService(jobs.ServiceConfig{
+	f.config = jobs.ServiceConfig{
 		Store: store, Types: reg, Invoker: f.invoker, Notifier: f.hub, Watcher: f.hub, Clock: f.clock,
-		Retention: time.Hour, Logger: logger,
+		Retention: time.Hour, Logger: logger, Encode: jobjson.Append,
 		NewID: func() string { return "job-" + string(rune('a'+n.Add(1))) },
-	})
+	}
+	f.service = jobs.NewService(f.config)
 	f.processor = &jobs.Processor{Store: store, Types: reg, Notifier: f.hub, Watcher: f.hub, Clock: f.clock, Logger: logger}
 	return f
 }

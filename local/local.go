@@ -23,6 +23,7 @@ import (
 	"github.com/asyncjobs/asyncjobs/internal/eventskey"
 	"github.com/asyncjobs/asyncjobs/jobs"
 	"github.com/asyncjobs/asyncjobs/jobs/boltstore"
+	"github.com/asyncjobs/asyncjobs/jobs/jobjson"
 	"github.com/asyncjobs/asyncjobs/jobs/jobtypes"
 	"github.com/asyncjobs/asyncjobs/jobs/localinvoker"
 	"github.com/asyncjobs/asyncjobs/local/localaddr"
@@ -154,7 +155,7 @@ func Start(cfg Config) (sys *System, err error) {
 	jobInvoker := localinvoker.JobInvoker{Processor: processor}
 	service := jobs.NewService(jobs.ServiceConfig{
 		Store: store, Types: types, Invoker: jobInvoker, Notifier: notifier, Watcher: hub,
-		Clock: cfg.Clock, Retention: cfg.Retention, NewID: newJobID, Logger: cfg.Logger,
+		Clock: cfg.Clock, Retention: cfg.Retention, NewID: newJobID, Logger: cfg.Logger, Encode: jobjson.Append,
 	})
 	s.listener, err = net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/asyncjobs/asyncjobs/handlers"
 	"github.com/asyncjobs/asyncjobs/jobs"
+	"github.com/asyncjobs/asyncjobs/jobs/jobjson"
 	"github.com/asyncjobs/asyncjobs/jobs/jobtypes"
 	"github.com/asyncjobs/asyncjobs/push"
 )
@@ -58,7 +59,7 @@ func newAPI(d apiDeps) (*api, error) {
 	notifier := push.NewNotifier(push.NotifierConfig{Publisher: d.Publisher, Namespace: d.Namespace, Logger: d.Logger})
 	service := jobs.NewService(jobs.ServiceConfig{
 		Store: d.Store, Types: types, Invoker: d.Invoker, Notifier: notifier, Watcher: d.Watcher,
-		Clock: d.Clock, Retention: d.Retention, NewID: d.NewID, Logger: d.Logger,
+		Clock: d.Clock, Retention: d.Retention, NewID: d.NewID, Logger: d.Logger, Encode: jobjson.Append,
 	})
 	router := handlers.New(handlers.Config{
 		Service: service, Authenticator: callerIdentity(d.InvokeRole, d.Logger), Logger: d.Logger, MaxBodyBytes: d.MaxBodyBytes,

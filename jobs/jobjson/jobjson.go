@@ -88,14 +88,3 @@ func timestamp(t time.Time) string {
 	}
 	return t.UTC().Format(timeLayout)
 }
-
-// Append appends the public JSON of j to dst: the bytes the API answers and
-// push sends.
-func Append(dst []byte, j jobs.Job) []byte {
-	b, err := json.Marshal(From(j))
-	if err != nil {
-		// Every field is a string, a number or canonical JSON the domain checked.
-		panic(fmt.Sprintf("jobjson: job %s does not encode: %v", j.ID, err))
-	}
-	return append(dst, b...)
-}

@@ -11,7 +11,10 @@ import (
 	"github.com/asyncjobs/asyncjobs/errorhandling/destination"
 )
 
-var errNoPayload = errors.New("localinvoker: empty payload")
+var (
+	errNoPayload       = errors.New("localinvoker: empty payload")
+	errReservationDone = errors.New("localinvoker: the reservation was already used or released")
+)
 
 // Handler is a function's code: it gets the event payload of one attempt.
 type Handler func(ctx context.Context, payload json.RawMessage) error
@@ -79,11 +82,49 @@ func (f *Function) Invoke(_ context.Context, payload json.RawMessage) error {
 	if len(payload) == 0 {
 		return errNoPayload
 	}
-	if err := f.invoker.acquire(); err != nil {
+	r, err := f.Reserve()
+	if err != nil {
 		return err
 	}
-	f.invoker.work <- f.newInvocation(payload, f.invoker.cfg.Clock.Now())
+	return r.Invoke(payload)
+}
+
+// Reserve holds a place in the queue for one event of the function, without
+// waiting: it refuses with jobs.ErrOverloaded when the queue is full. The
+// place is the queue's until Invoke fills it or Release gives it back.
+func (f *Function) Reserve() (*Reservation, error) {
+	if err := f.invoker.acquire(); err != nil {
+		return nil, err
+	}
+	return &Reservation{fn: f}, nil
+}
+
+// Reservation is a place held in the queue for one event of a function. It
+// is used by one goroutine.
+type Reservation struct {
+	fn   *Function
+	done bool // filled or given back
+}
+
+// Invoke queues an event in the reserved place and returns at once.
+func (r *Reservation) Invoke(payload json.RawMessage) error {
+	switch {
+	case r.done:
+		return errReservationDone
+	case len(payload) == 0:
+		return errNoPayload
+	}
+	r.done = true
+	r.fn.invoker.work <- r.fn.newInvocation(payload, r.fn.invoker.cfg.Clock.Now())
 	return nil
+}
+
+// Release gives the place back, unless Invoke filled it.
+func (r *Reservation) Release() {
+	if !r.done {
+		r.done = true
+		r.fn.invoker.release()
+	}
 }
 
 // Redeliver queues an event that was first sent at enqueuedAt, waiting for

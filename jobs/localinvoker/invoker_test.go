@@ -294,3 +294,72 @@ func TestFunctionConfigIsChecked(t *testing.T) {
 		}
 	}
 }
+
+func TestReservationHoldsAPlace(t *testing.T) {
+	t.Parallel()
+	inv, _ := setup(t, 1, 1)
+	ran, proceed := make(chan json.RawMessage, 1), make(chan struct{})
+	fn := function(t, inv, localinvoker.FunctionConfig{Name: "p", Handler: func(_ context.Context, payload json.RawMessage) error {
+		ran <- payload
+		<-proceed
+		return nil
+	}})
+	r, err := fn.Reserve()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fn.Reserve(); !errors.Is(err, jobs.ErrOverloaded) {
+		t.Fatalf("reserve beyond the queue: %v, want ErrOverloaded", err)
+	}
+	if err := fn.Invoke(context.Background(), json.RawMessage(`{}`)); !errors.Is(err, jobs.ErrOverloaded) {
+		t.Fatalf("invoke beyond the queue: %v, want ErrOverloaded", err)
+	}
+	r.Release()
+	r.Release() // once given back, the place is no longer this reservation's
+	if inv.Pending() != 0 {
+		t.Fatalf("%d pending after the release, want 0", inv.Pending())
+	}
+	if err := r.Invoke(json.RawMessage(`{}`)); err == nil {
+		t.Fatal("a released reservation invoked")
+	}
+
+	r, err = fn.Reserve()
+	if err != nil {
+		t.Fatalf("reserve after the release: %v", err)
+	}
+	if err := r.Invoke(json.RawMessage(`{"n":1}`)); err != nil {
+		t.Fatal(err)
+	}
+	r.Release() // does nothing: the place is the invocation's until it ends
+	if got := string(<-ran); got != `{"n":1}` {
+		t.Fatalf("handler got %s", got)
+	}
+	if inv.Pending() != 1 {
+		t.Fatalf("%d pending while the invocation runs, want 1", inv.Pending())
+	}
+	close(proceed)
+}
+
+func TestJobInvokerReserves(t *testing.T) {
+	t.Parallel()
+	inv, _ := setup(t, 1, 1)
+	ran := make(chan string, 1)
+	fn := function(t, inv, localinvoker.FunctionConfig{Name: "p", Handler: localinvoker.HandlerOf(
+		func(_ context.Context, e jobs.Invocation) error { ran <- e.JobID; return nil })})
+	ji := localinvoker.JobInvoker{Processor: fn}
+	ctx := context.Background()
+	place, err := ji.Reserve(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ji.Reserve(ctx); !errors.Is(err, jobs.ErrOverloaded) {
+		t.Fatalf("reserve beyond the queue: %v, want ErrOverloaded", err)
+	}
+	if err := place.Invoke(ctx, "job-1"); err != nil {
+		t.Fatal(err)
+	}
+	place.Release()
+	if got := <-ran; got != "job-1" {
+		t.Fatalf("processor got job %q, want job-1", got)
+	}
+}
