@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -125,18 +126,23 @@ func submit(t *testing.T, s *Stack, body string) string {
 // await polls url until the job is terminal.
 func await(t *testing.T, url string) map[string]any {
 	t.Helper()
+	return awaitStatus(t, url, "Success", "Failure", "Cancelled")
+}
+
+// awaitStatus polls url until the job's status is one of statuses.
+func awaitStatus(t *testing.T, url string, statuses ...string) map[string]any {
+	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		resp, job := call(t, "GET", url, "")
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("GET %s: %d %v", url, resp.StatusCode, job)
 		}
-		switch job["status"] {
-		case "Success", "Failure", "Cancelled":
+		if status, _ := job["status"].(string); slices.Contains(statuses, status) {
 			return job
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("job still %v after 60 s: %v", job["status"], job)
+			t.Fatalf("job still %v after 60 s, want one of %v: %v", job["status"], statuses, job)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
@@ -171,8 +177,11 @@ func TestSeedAndFailureFlows(t *testing.T) {
 		t.Errorf("the failing job: %v, want Failure SecondsAboveLimit, RetriesExhausted", job)
 	}
 
-	// A cancelled job stays Cancelled, whatever its processor does after.
+	// A job cancelled while it runs stays Cancelled, whatever its processor does after.
 	url := submit(t, s, `{"seconds":2}`)
+	if job := awaitStatus(t, url, "Running", "Success"); job["status"] != "Running" {
+		t.Fatalf("the job to cancel finished before it was seen Running: %v", job)
+	}
 	if resp, job := call(t, "DELETE", url, ""); resp.StatusCode != http.StatusOK || job["status"] != "Cancelled" {
 		t.Errorf("DELETE: %d %v, want 200 Cancelled", resp.StatusCode, job)
 	}
