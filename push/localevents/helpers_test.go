@@ -28,6 +28,7 @@ type env struct {
 	srv    *Server
 	ts     *httptest.Server
 	roots  *x509.CertPool // trusts the generated CA only
+	caFile string         // the generated CA, as PEM
 	client *http.Client
 }
 
@@ -35,7 +36,7 @@ type env struct {
 // uses the certificates of ServerTLS; clients trust only the generated CA.
 // "jobs" is a job namespace; "open" and "other" are open namespaces. edit
 // adjusts the Config; wrap, if not nil, wraps the listener.
-func setup(t *testing.T, edit func(*Config), wrap func(net.Listener) net.Listener) *env {
+func setup(t testing.TB, edit func(*Config), wrap func(net.Listener) net.Listener) *env {
 	t.Helper()
 	cfg := Config{
 		APIKeys:        []string{"da2-otherkey", testKey},
@@ -48,7 +49,7 @@ func setup(t *testing.T, edit func(*Config), wrap func(net.Listener) net.Listene
 		edit(&cfg)
 	}
 	srv := New(cfg)
-	serverTLS, roots := testTLS(t)
+	serverTLS, roots, caFile := testTLS(t)
 	ts := httptest.NewUnstartedServer(srv.Handler())
 	if wrap != nil {
 		ts.Listener = wrap(ts.Listener)
@@ -64,12 +65,13 @@ func setup(t *testing.T, edit func(*Config), wrap func(net.Listener) net.Listene
 	})
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}}}
 	t.Cleanup(client.CloseIdleConnections)
-	return &env{srv: srv, ts: ts, roots: roots, client: client}
+	return &env{srv: srv, ts: ts, roots: roots, caFile: caFile, client: client}
 }
 
 // testTLS creates a CA and a certificate for localhost with ServerTLS and
-// returns the server's TLS configuration and a pool that trusts only that CA.
-func testTLS(t *testing.T) (*tls.Config, *x509.CertPool) {
+// returns the server's TLS configuration, a pool that trusts only that CA
+// and the CA's file.
+func testTLS(t testing.TB) (*tls.Config, *x509.CertPool, string) {
 	t.Helper()
 	serverTLS, caFile, err := ServerTLS(t.TempDir())
 	if err != nil {
@@ -83,7 +85,7 @@ func testTLS(t *testing.T) (*tls.Config, *x509.CertPool) {
 	if !roots.AppendCertsFromPEM(caPEM) {
 		t.Fatal("ca.pem holds no certificate")
 	}
-	return serverTLS, roots
+	return serverTLS, roots, caFile
 }
 
 func (e *env) wsURL() string {
