@@ -3,6 +3,8 @@ package localevents
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -81,5 +83,25 @@ func TestWholeFrames(t *testing.T) {
 	}
 	if !wholeFrames(two) {
 		t.Error("two whole frames: false, want true")
+	}
+}
+
+func TestQuoteMatchesEncodingJSON(t *testing.T) {
+	t.Parallel()
+	want := func(s string) string {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		_ = enc.Encode(s)
+		return strings.TrimSuffix(buf.String(), "\n")
+	}
+	inputs := []string{"", `{"id":"a","status":"Running","progress":{"step":"pay"}}`, `a\b"c`, "<&>", "\x7f", "é", "\u2028", "\xff", "tab\there", "line\n"}
+	for c := range 256 {
+		inputs = append(inputs, "x"+string(rune(c))+"y", "x"+string([]byte{byte(c)})+"y")
+	}
+	for _, s := range inputs {
+		if got := string(quote(s)); got != want(s) {
+			t.Errorf("quote(%q) = %s, want %s", s, got, want(s))
+		}
 	}
 }
