@@ -67,12 +67,13 @@ func BenchmarkIdleSubscriberMemory(b *testing.B) {
 		b.ReportMetric(float64(with.stack-before.stack)/n, "stackB/conn")
 		b.ReportMetric(float64(with.heap+with.stack-before.heap-before.stack)/n, "B/conn")
 		b.ReportMetric(float64(with.goroutines-before.goroutines)/n, "goroutines/conn")
+		b.ReportMetric(float64(with.rss-before.rss)/n, "rssB/conn")
 		_ = stdin.Close()
 		_ = cmd.Wait()
 	}
 }
 
-type memory struct{ heap, stack, goroutines int64 }
+type memory struct{ heap, stack, goroutines, rss int64 }
 
 func serverMemory() memory {
 	for range 6 {
@@ -80,7 +81,21 @@ func serverMemory() memory {
 	}
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
-	return memory{heap: int64(m.HeapInuse), stack: int64(m.StackInuse), goroutines: int64(runtime.NumGoroutine())}
+	return memory{heap: int64(m.HeapInuse), stack: int64(m.StackInuse), goroutines: int64(runtime.NumGoroutine()), rss: residentBytes()}
+}
+
+// residentBytes is the process's resident set size, or 0 where /proc does not tell.
+func residentBytes() int64 {
+	statm, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	fields := strings.Fields(string(statm))
+	if len(fields) < 2 {
+		return 0
+	}
+	pages, _ := strconv.ParseInt(fields[1], 10, 64)
+	return pages * int64(os.Getpagesize())
 }
 
 // TestIdleSubscriberClient is the client process of
