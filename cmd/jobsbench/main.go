@@ -8,7 +8,7 @@
 // prints a table of the figures with their ratio to the baseline and the
 // targets of issue 6, and writes them as JSON.
 //
-//	go run ./cmd/jobsbench [-duration 10s] [-stored 1000000] [-out bench-results.json] [-phases push,memory]
+//	go run ./cmd/jobsbench [-duration 10s] [-stored 1000000] [-out bench-results.json]
 package main
 
 import (
@@ -169,7 +169,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("%w (jobsd's log: %s)", err, tail(filepath.Join(tmp, "jobsd-held.log")))
 		}
 	}
-	res.Figures = cfg.phases.only(figures(cfg, res))
+	res.Figures = cfg.phases.only(phaseFigures(cfg, res))
 	res.WallSeconds = time.Since(started).Seconds()
 	data, err := json.MarshalIndent(res, "", "  ")
 	if err != nil {

@@ -160,22 +160,22 @@ func mib(n int64) float64 { return float64(n) / (1 << 20) }
 func figures(cfg config, r results) []figure {
 	h := r.HTTP
 	fs := []figure{
-		{Name: "baseline: bare gin POST → 202", Value: h.BaselinePost.Rate, Unit: "req/s", phase: phaseBaseline},
-		{Name: "baseline: bare gin GET → 200", Value: h.BaselineGet.Rate, Unit: "req/s", phase: phaseBaseline},
-		figure{Name: "submit: POST /jobs noop → 202 (fsync)", Value: h.Submit.Rate, Unit: "req/s", phase: phaseSubmit}.
+		{Name: "baseline: bare gin POST → 202", Value: h.BaselinePost.Rate, Unit: "req/s"},
+		{Name: "baseline: bare gin GET → 200", Value: h.BaselineGet.Rate, Unit: "req/s"},
+		figure{Name: "submit: POST /jobs noop → 202 (fsync)", Value: h.Submit.Rate, Unit: "req/s"}.
 			vs(h.BaselinePost.Rate).atLeastOfBaseline(0.5),
-		figure{Name: "submit, processing held back (1 worker)", Value: h.SubmitHeld.Rate, Unit: "req/s", phase: phaseHeld}.vs(h.BaselinePost.Rate),
-		figure{Name: fmt.Sprintf("GET /jobs/{id}, %d jobs stored", cfg.stored), Value: h.Get.Rate, Unit: "req/s", phase: phaseGet}.
+		figure{Name: "submit, processing held back (1 worker)", Value: h.SubmitHeld.Rate, Unit: "req/s"}.vs(h.BaselinePost.Rate),
+		figure{Name: fmt.Sprintf("GET /jobs/{id}, %d jobs stored", cfg.stored), Value: h.Get.Rate, Unit: "req/s"}.
 			vs(h.BaselineGet.Rate).atLeastOfBaseline(0.8),
-		figure{Name: "end-to-end: noop POST → Success", Value: r.EndToEnd.Rate, Unit: "jobs/s", phase: phaseSubmit}.atLeast(15000),
+		figure{Name: "end-to-end: noop POST → Success", Value: r.EndToEnd.Rate, Unit: "jobs/s"}.atLeast(15000),
 	}
 	p := r.Push
 	where := fmt.Sprintf("%d subs on %s", p.Subscribers, p.Channel)
 	return append(fs,
-		figure{Name: "push p50, " + where, Value: p.LatencyMs.P50, Unit: "ms", phase: phasePush},
-		figure{Name: "push p95, " + where, Value: p.LatencyMs.P95, Unit: "ms", phase: phasePush},
-		figure{Name: "push p99, " + where, Value: p.LatencyMs.P99, Unit: "ms", phase: phasePush}.atMost(5),
-		figure{Name: fmt.Sprintf("jobsd RSS per subscriber, %d subs", r.Memory.Subscribers), Value: r.Memory.PerSub / 1024, Unit: "KiB", phase: phaseMemory})
+		figure{Name: "push p50, " + where, Value: p.LatencyMs.P50, Unit: "ms"},
+		figure{Name: "push p95, " + where, Value: p.LatencyMs.P95, Unit: "ms"},
+		figure{Name: "push p99, " + where, Value: p.LatencyMs.P99, Unit: "ms"}.atMost(5),
+		figure{Name: fmt.Sprintf("jobsd RSS per subscriber, %d subs", r.Memory.Subscribers), Value: r.Memory.PerSub / 1024, Unit: "KiB"})
 }
 
 // report prints the table and how the load generator was checked.

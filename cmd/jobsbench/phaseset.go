@@ -34,6 +34,24 @@ func parsePhases(list string) (phaseSet, error) {
 	return set, nil
 }
 
+// figurePhases are the phases that measure figures' rows, in their order.
+var figurePhases = []string{
+	phaseBaseline, phaseBaseline, // POST, GET
+	phaseSubmit, phaseHeld, phaseGet, phaseSubmit, // submit, held back, GET, end-to-end
+	phasePush, phasePush, phasePush, phaseMemory, // p50, p95, p99, RSS
+}
+
+// phaseFigures are figures, each with the phase that measures it.
+func phaseFigures(cfg config, r results) []figure {
+	fs := figures(cfg, r)
+	for i := range fs {
+		if i < len(figurePhases) {
+			fs[i].phase = figurePhases[i]
+		}
+	}
+	return fs
+}
+
 // only keeps the figures of the phases in the set.
 func (s phaseSet) only(figures []figure) []figure {
 	return slices.DeleteFunc(figures, func(f figure) bool { return !s[f.phase] })
