@@ -3,7 +3,6 @@ package push
 import (
 	"context"
 	"encoding/json"
-	"hash/fnv"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -73,17 +72,25 @@ func (n *Notifier) Notify(j jobs.Job) {
 		n.dropped.Add(1)
 		return
 	}
-	h := fnv.New32a()
-	h.Write([]byte(j.ID))
 	n.begin()
 	select {
-	case n.queues[h.Sum32()%uint32(len(n.queues))] <- j:
+	case n.queues[fnv32a(j.ID)%uint32(len(n.queues))] <- j:
 	default:
 		n.done()
 		if n.dropped.Add(1)%1000 == 1 {
 			n.cfg.Logger.Warn("push buffer full: job changes dropped", "job", j.ID, "dropped", n.dropped.Load())
 		}
 	}
+}
+
+// fnv32a is the 32-bit FNV-1a hash of s, computed without allocating.
+func fnv32a(s string) uint32 {
+	const offset, prime = 2166136261, 16777619
+	h := uint32(offset)
+	for i := 0; i < len(s); i++ {
+		h = (h ^ uint32(s[i])) * prime
+	}
+	return h
 }
 
 // Flush waits until every change accepted so far is published or given up,
@@ -187,9 +194,8 @@ func (n *Notifier) publish(j jobs.Job) {
 // returns it. When that is over AppSync's event limit, the event keeps only
 // what says what changed, without parameters and results; clients GET the rest.
 func Event(j jobs.Job) (json.RawMessage, error) {
-	full, err := json.Marshal(jobjson.From(j))
-	if err != nil || len(full) <= MaxEventBytes {
-		return full, err
+	if full := jobjson.Append(nil, j); len(full) <= MaxEventBytes {
+		return full, nil
 	}
 	return json.Marshal(truncatedEvent{
 		ID: j.ID, Status: j.Status, Seq: j.Seq, UpdatedAt: jobjson.From(j).UpdatedAt,

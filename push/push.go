@@ -75,6 +75,9 @@ func NormalizeChannel(channel string, wildcard bool) (string, error) {
 	if !validChannel(c) {
 		return "", fmt.Errorf("channel %q is not valid: 1 to 5 segments of 1 to 50 letters, digits or '-' (not at either end), separated by '/'", channel)
 	}
+	if strings.HasPrefix(c, "/") && !strings.HasSuffix(c, "/") {
+		return c, nil // normalised already, as JobChannel's are: no copy
+	}
 	return "/" + strings.Trim(c, "/"), nil
 }
 

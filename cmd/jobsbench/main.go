@@ -37,6 +37,7 @@ type config struct {
 	out            string        // the JSON file
 	jobsd          string        // a jobsd binary; empty: build ./cmd/jobsd
 	wrk            bool          // check the generator against wrk on the baseline, if installed
+	phases         phaseSet      // the phases to run
 }
 
 func main() {
@@ -69,7 +70,12 @@ func parseFlags(args []string, stderr io.Writer) (config, map[string]string, err
 	fs.StringVar(&c.out, "out", "bench-results.json", "where to write the results as JSON")
 	fs.StringVar(&c.jobsd, "jobsd", "", "a jobsd binary to measure (default: build ./cmd/jobsd)")
 	fs.BoolVar(&c.wrk, "wrk", true, "also drive the baseline with wrk, if installed, to check the load generator")
+	phases := fs.String("phases", strings.Join(allPhases, ","), "the phases to run, comma-separated, of "+strings.Join(allPhases, ", "))
 	if err := fs.Parse(args); err != nil {
+		return c, nil, err
+	}
+	var err error
+	if c.phases, err = parsePhases(*phases); err != nil {
 		return c, nil, err
 	}
 	if fs.NArg() > 0 || c.duration < time.Second || c.conns < 1 || c.stored < 1000 || c.subscribers < 1 ||
@@ -150,16 +156,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	res := results{Machine: describeMachine(), Flags: flags}
-	if err := b.baseline(&res); err != nil {
-		return err
+	if cfg.phases[phaseBaseline] {
+		if err := b.baseline(&res); err != nil {
+			return err
+		}
 	}
 	if err := b.measureJobsd(ctx, &res); err != nil {
 		return fmt.Errorf("%w (jobsd's log: %s)", err, tail(filepath.Join(tmp, "jobsd.log")))
 	}
-	if err := b.heldBack(&res); err != nil {
-		return fmt.Errorf("%w (jobsd's log: %s)", err, tail(filepath.Join(tmp, "jobsd-held.log")))
+	if cfg.phases[phaseHeld] {
+		if err := b.heldBack(&res); err != nil {
+			return fmt.Errorf("%w (jobsd's log: %s)", err, tail(filepath.Join(tmp, "jobsd-held.log")))
+		}
 	}
-	res.Figures = figures(cfg, res)
+	res.Figures = cfg.phases.only(phaseFigures(cfg, res))
 	res.WallSeconds = time.Since(started).Seconds()
 	data, err := json.MarshalIndent(res, "", "  ")
 	if err != nil {

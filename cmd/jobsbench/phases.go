@@ -66,8 +66,8 @@ func (b *bench) baseline(res *results) (err error) {
 	return nil
 }
 
-// measureJobsd starts jobsd and measures it: memory first, on a fresh
-// process, then push, submit with end-to-end, and GET.
+// measureJobsd starts jobsd and measures it, in the phases chosen: memory
+// first, on a fresh process, then push, submit with end-to-end, and GET.
 func (b *bench) measureJobsd(ctx context.Context, res *results) (err error) {
 	c, err := b.startJobsd("jobsd")
 	if err != nil {
@@ -78,17 +78,45 @@ func (b *bench) measureJobsd(ctx context.Context, res *results) (err error) {
 			err = fmt.Errorf("jobsd: %w", stopErr)
 		}
 	}()
-	b.logf("jobsd at %s (pid %d); opening %d subscribers", b.api, b.jobsd.pid(), b.cfg.memSubscribers)
-	if res.Memory, err = b.memory(ctx, b.cfg.memSubscribers); err != nil {
-		return fmt.Errorf("memory: %w", err)
+	b.logf("jobsd at %s (pid %d)", b.api, b.jobsd.pid())
+	if b.cfg.phases[phaseMemory] {
+		b.logf("opening %d subscribers", b.cfg.memSubscribers)
+		if res.Memory, err = b.memory(ctx, b.cfg.memSubscribers); err != nil {
+			return fmt.Errorf("memory: %w", err)
+		}
+		m := res.Memory
+		b.logf("memory: RSS %.1f → %.1f MiB with %d subscribers: %.1f KiB each (opened in %.1fs)",
+			mib(m.RSSBefore), mib(m.RSSWith), m.Subscribers, m.PerSub/1024, m.DialSeconds)
 	}
-	m := res.Memory
-	b.logf("memory: RSS %.1f → %.1f MiB with %d subscribers: %.1f KiB each (opened in %.1fs)",
-		mib(m.RSSBefore), mib(m.RSSWith), m.Subscribers, m.PerSub/1024, m.DialSeconds)
-	if res.Push, err = b.pushPerJob(ctx, b.cfg.subscribers, b.cfg.pushRate, b.cfg.duration); err != nil {
-		return fmt.Errorf("push: %w", err)
+	if b.cfg.phases[phasePush] {
+		if res.Push, err = b.pushPerJob(ctx, b.cfg.subscribers, b.cfg.pushRate, b.cfg.duration); err != nil {
+			return fmt.Errorf("push: %w", err)
+		}
+		b.logPush(res.Push)
 	}
-	b.logPush(res.Push)
+	if b.cfg.phases[phaseSubmit] {
+		if err := b.submitToSuccess(res); err != nil {
+			return err
+		}
+	}
+	if ctx.Err() != nil || !b.cfg.phases[phaseGet] {
+		return ctx.Err()
+	}
+	b.logf("seeding to %d jobs", b.cfg.stored)
+	if err := b.seed(b.cfg.stored); err != nil {
+		return err
+	}
+	name := fmt.Sprintf("jobsd GET /jobs/{id}, %d stored", len(b.ids))
+	if res.HTTP.Get, err = b.get(name, b.jobsd.pid(), b.api, b.ids); err != nil {
+		return err
+	}
+	b.logPhase(res.HTTP.Get)
+	return ctx.Err()
+}
+
+// submitToSuccess measures submit, and end to end: from the first POST to
+// the last of its jobs' Success.
+func (b *bench) submitToSuccess(res *results) error {
 	start := time.Now()
 	sub, ids, err := b.submit("jobsd POST /jobs noop (202)")
 	b.logPhase(sub)
@@ -104,19 +132,7 @@ func (b *bench) measureJobsd(ctx context.Context, res *results) (err error) {
 	e.Rate = float64(e.Jobs) / e.Seconds
 	res.EndToEnd = e
 	b.logf("end-to-end: %d jobs Success %.2fs after the first POST: %.0f jobs/s", e.Jobs, e.Seconds, e.Rate)
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	b.logf("seeding to %d jobs", b.cfg.stored)
-	if err := b.seed(b.cfg.stored); err != nil {
-		return err
-	}
-	name := fmt.Sprintf("jobsd GET /jobs/{id}, %d stored", len(b.ids))
-	if res.HTTP.Get, err = b.get(name, b.jobsd.pid(), b.api, b.ids); err != nil {
-		return err
-	}
-	b.logPhase(res.HTTP.Get)
-	return ctx.Err()
+	return nil
 }
 
 // heldBack is the rate of the POST path alone: submit against a jobsd with
@@ -172,6 +188,9 @@ func report(w io.Writer, r results) {
 	fmt.Fprintln(w, "\nLoad generator check: CPU over each phase, in cores, of the server, of the generator (this")
 	fmt.Fprintln(w, "process) and of everything else on the machine; and the HTTP p99 latency:")
 	for _, p := range []phase{r.HTTP.BaselinePost, r.HTTP.BaselineGet, r.HTTP.Submit, r.HTTP.SubmitHeld, r.HTTP.Get} {
+		if p.Name == "" {
+			continue // not run: see -phases
+		}
 		fmt.Fprintf(w, "  %-40s %7.0f/s  server %.2f  generator %.2f (%.1f µs/response)  others %.2f  p99 %.2f ms\n",
 			p.Name, p.Rate, p.Cores.Server, p.Cores.Loadgen, p.LoadgenMicros, p.Cores.Others, p.LatencyMs.P99)
 	}

@@ -58,6 +58,7 @@ type figure struct {
 	Ratio    float64 `json:"ratio,omitempty"`    // Value / Baseline
 	Target   string  `json:"target,omitempty"`
 	Met      *bool   `json:"met,omitempty"`
+	phase    string  // the phase that measures it
 }
 
 // vs compares f with a baseline figure.

@@ -140,7 +140,7 @@ func TestHTTPServerTimeouts(t *testing.T) {
 		APIKeys: []string{testKey}, OpenNamespaces: []string{"open"},
 		ReadTimeout: timeout, IdleTimeout: timeout, KeepAlive: time.Hour,
 	})
-	serverTLS, roots := testTLS(t)
+	serverTLS, roots, _ := testTLS(t)
 	hs := srv.HTTPServer(serverTLS)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

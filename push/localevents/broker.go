@@ -92,35 +92,25 @@ func (b *broker) removeLocked(sub *subscription) {
 	}
 }
 
-// publish queues one data message per event and matching subscription.
+// publish queues one data message per event and matching subscription:
+// the subscriptions to channel itself and the wildcard subscriptions to any
+// of its ancestors ("/ns/*" matches "/ns/a" and "/ns/a/b" but not "/ns").
 // events are JSON strings; channel is normalised and has no wildcard.
 func (b *broker) publish(channel string, events [][]byte) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	subs := b.matchLocked(channel)
 	for _, ev := range events {
-		for _, sub := range subs {
+		for sub := range b.exact[channel] {
 			sub.c.send(dataMessage(sub.id, ev))
 		}
-	}
-}
-
-// matchLocked returns the subscriptions to channel itself and the wildcard
-// subscriptions to any of its ancestors: "/ns/*" matches "/ns/a" and
-// "/ns/a/b" but not "/ns".
-func (b *broker) matchLocked(channel string) []*subscription {
-	var subs []*subscription
-	for sub := range b.exact[channel] {
-		subs = append(subs, sub)
-	}
-	for i := 1; i < len(channel); i++ {
-		if channel[i] == '/' {
-			for sub := range b.wildcard[channel[:i]] {
-				subs = append(subs, sub)
+		for i := 1; i < len(channel); i++ {
+			if channel[i] == '/' {
+				for sub := range b.wildcard[channel[:i]] {
+					sub.c.send(dataMessage(sub.id, ev))
+				}
 			}
 		}
 	}
-	return subs
 }
 
 // subscribed reports whether any subscription matches channel.

@@ -28,6 +28,7 @@ type env struct {
 	srv    *Server
 	ts     *httptest.Server
 	roots  *x509.CertPool // trusts the generated CA only
+	caFile string         // the generated CA, as PEM
 	client *http.Client
 }
 
@@ -35,7 +36,7 @@ type env struct {
 // uses the certificates of ServerTLS; clients trust only the generated CA.
 // "jobs" is a job namespace; "open" and "other" are open namespaces. edit
 // adjusts the Config; wrap, if not nil, wraps the listener.
-func setup(t *testing.T, edit func(*Config), wrap func(net.Listener) net.Listener) *env {
+func setup(t testing.TB, edit func(*Config), wrap func(net.Listener) net.Listener) *env {
 	t.Helper()
 	cfg := Config{
 		APIKeys:        []string{"da2-otherkey", testKey},
@@ -48,7 +49,7 @@ func setup(t *testing.T, edit func(*Config), wrap func(net.Listener) net.Listene
 		edit(&cfg)
 	}
 	srv := New(cfg)
-	serverTLS, roots := testTLS(t)
+	serverTLS, roots, caFile := testTLS(t)
 	ts := httptest.NewUnstartedServer(srv.Handler())
 	if wrap != nil {
 		ts.Listener = wrap(ts.Listener)
@@ -64,12 +65,13 @@ func setup(t *testing.T, edit func(*Config), wrap func(net.Listener) net.Listene
 	})
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}}}
 	t.Cleanup(client.CloseIdleConnections)
-	return &env{srv: srv, ts: ts, roots: roots, client: client}
+	return &env{srv: srv, ts: ts, roots: roots, caFile: caFile, client: client}
 }
 
 // testTLS creates a CA and a certificate for localhost with ServerTLS and
-// returns the server's TLS configuration and a pool that trusts only that CA.
-func testTLS(t *testing.T) (*tls.Config, *x509.CertPool) {
+// returns the server's TLS configuration, a pool that trusts only that CA
+// and the CA's file.
+func testTLS(t testing.TB) (*tls.Config, *x509.CertPool, string) {
 	t.Helper()
 	serverTLS, caFile, err := ServerTLS(t.TempDir())
 	if err != nil {
@@ -83,7 +85,7 @@ func testTLS(t *testing.T) (*tls.Config, *x509.CertPool) {
 	if !roots.AppendCertsFromPEM(caPEM) {
 		t.Fatal("ca.pem holds no certificate")
 	}
-	return serverTLS, roots
+	return serverTLS, roots, caFile
 }
 
 func (e *env) wsURL() string {
@@ -91,7 +93,7 @@ func (e *env) wsURL() string {
 }
 
 // headerProtocol is Amplify's auth subprotocol: header-<base64url(JSON)>.
-func headerProtocol(t *testing.T, auth map[string]string, padded bool) string {
+func headerProtocol(t testing.TB, auth map[string]string, padded bool) string {
 	t.Helper()
 	raw, err := json.Marshal(auth)
 	if err != nil {
@@ -105,12 +107,12 @@ func headerProtocol(t *testing.T, auth map[string]string, padded bool) string {
 }
 
 // amplifyProtocols are the subprotocols Amplify offers for an API key.
-func (e *env) amplifyProtocols(t *testing.T, key string) []string {
+func (e *env) amplifyProtocols(t testing.TB, key string) []string {
 	host := strings.TrimPrefix(e.ts.URL, "https://")
 	return []string{wsProtocol, headerProtocol(t, map[string]string{"host": host, "x-api-key": key, "x-amz-date": "20260101T000000Z"}, false)}
 }
 
-func (e *env) dial(t *testing.T, opts *websocket.DialOptions) (*websocket.Conn, *http.Response, error) {
+func (e *env) dial(t testing.TB, opts *websocket.DialOptions) (*websocket.Conn, *http.Response, error) {
 	t.Helper()
 	opts.HTTPClient = e.client
 	ctx, cancel := context.WithTimeout(context.Background(), guard)
@@ -124,7 +126,7 @@ func (e *env) dial(t *testing.T, opts *websocket.DialOptions) (*websocket.Conn, 
 }
 
 // connect dials as Amplify does, sends connection_init and reads the ack and the first ka.
-func (e *env) connect(t *testing.T) *websocket.Conn {
+func (e *env) connect(t testing.TB) *websocket.Conn {
 	t.Helper()
 	c, _, err := e.dial(t, &websocket.DialOptions{Subprotocols: e.amplifyProtocols(t, testKey)})
 	if err != nil {
@@ -166,7 +168,7 @@ type wire struct {
 	raw string
 }
 
-func send(t *testing.T, c *websocket.Conn, v any) {
+func send(t testing.TB, c *websocket.Conn, v any) {
 	t.Helper()
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -179,7 +181,7 @@ func send(t *testing.T, c *websocket.Conn, v any) {
 	}
 }
 
-func read(t *testing.T, c *websocket.Conn) wire {
+func read(t testing.TB, c *websocket.Conn) wire {
 	t.Helper()
 	m, err := tryRead(c)
 	if err != nil {
@@ -200,7 +202,7 @@ func tryRead(c *websocket.Conn) (wire, error) {
 }
 
 // next reads the next message that is not a ka.
-func next(t *testing.T, c *websocket.Conn) wire {
+func next(t testing.TB, c *websocket.Conn) wire {
 	t.Helper()
 	for {
 		if m := read(t, c); m.Type != "ka" {
@@ -209,7 +211,7 @@ func next(t *testing.T, c *websocket.Conn) wire {
 	}
 }
 
-func expect(t *testing.T, m wire, typ string) wire {
+func expect(t testing.TB, m wire, typ string) wire {
 	t.Helper()
 	if m.Type != typ {
 		t.Fatalf("got %s, want type %q", m.raw, typ)
@@ -218,7 +220,7 @@ func expect(t *testing.T, m wire, typ string) wire {
 }
 
 // expectError checks an error message: its type, id and errorType.
-func expectError(t *testing.T, m wire, typ, id, errorType string) {
+func expectError(t testing.TB, m wire, typ, id, errorType string) {
 	t.Helper()
 	expect(t, m, typ)
 	if m.ID != id || len(m.Errors) != 1 || m.Errors[0].ErrorType != errorType || m.Errors[0].Message == "" {
@@ -228,7 +230,7 @@ func expectError(t *testing.T, m wire, typ, id, errorType string) {
 
 // event checks that m is a data message for subscription id and returns
 // its event, which must be a JSON string holding JSON.
-func event(t *testing.T, m wire, id string) string {
+func event(t testing.TB, m wire, id string) string {
 	t.Helper()
 	expect(t, m, "data")
 	if m.ID != id {
@@ -244,7 +246,7 @@ func event(t *testing.T, m wire, id string) string {
 	return ev
 }
 
-func subscribe(t *testing.T, c *websocket.Conn, id, channel string) {
+func subscribe(t testing.TB, c *websocket.Conn, id, channel string) {
 	t.Helper()
 	send(t, c, map[string]any{"type": "subscribe", "id": id, "channel": channel})
 	if m := expect(t, next(t, c), "subscribe_success"); m.ID != id {
@@ -252,7 +254,7 @@ func subscribe(t *testing.T, c *websocket.Conn, id, channel string) {
 	}
 }
 
-func publish(t *testing.T, srv *Server, channel string, events ...string) {
+func publish(t testing.TB, srv *Server, channel string, events ...string) {
 	t.Helper()
 	raw := make([]json.RawMessage, len(events))
 	for i, ev := range events {

@@ -120,11 +120,40 @@ func dataMessage(id string, event []byte) []byte {
 	return append(b, '}')
 }
 
-// quote encodes s as a JSON string, leaving <, > and & unescaped.
-func quote(s string) []byte {
+// quote encodes s as a JSON string, leaving <, > and & unescaped. Printable
+// ASCII, which a job's JSON usually is all of, is quoted here in one pass;
+// anything else by encoding/json.
+func quote[T ~string | ~[]byte](s T) []byte {
+	if b, ok := quotePrintable(s); ok {
+		return b
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	_ = enc.Encode(s) // a string always encodes
+	_ = enc.Encode(string(s)) // a string always encodes
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+}
+
+// quotePrintable quotes s as encoding/json would (without HTML escaping)
+// if s is printable ASCII (0x20 to 0x7f): only '"' and '\\' are escaped.
+func quotePrintable[T ~string | ~[]byte](s T) ([]byte, bool) {
+	escapes := 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c > 0x7f:
+			return nil, false
+		case c == '"' || c == '\\':
+			escapes++
+		}
+	}
+	b := make([]byte, 0, len(s)+escapes+2)
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '"' || c == '\\' {
+			b = append(b, '\\', c)
+		} else {
+			b = append(b, c)
+		}
+	}
+	return append(b, '"'), true
 }

@@ -88,19 +88,19 @@ func FuzzClientMessages(f *testing.F) {
 // handled runs conn.handle on data and returns what it queued, decoded.
 func handled(c *conn, data []byte) []wire {
 	c.handle(data)
+	c.mu.Lock()
+	queued := c.queue
+	c.queue = nil
+	c.mu.Unlock()
 	var out []wire
-	for {
-		select {
-		case b := <-c.out:
-			m := wire{raw: string(b)}
-			if json.Unmarshal(b, &m) != nil {
-				m.Type = "<not a JSON object>"
-			}
-			out = append(out, m)
-		default:
-			return out
+	for _, b := range queued {
+		m := wire{raw: string(b)}
+		if json.Unmarshal(b, &m) != nil {
+			m.Type = "<not a JSON object>"
 		}
+		out = append(out, m)
 	}
+	return out
 }
 
 // protocolModel is what a client knows of its connection: its subscriptions.

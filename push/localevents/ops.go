@@ -19,7 +19,7 @@ func (c *conn) handle(data []byte) {
 		c.ackQueued = true
 		c.send(c.s.ack)
 		c.send(kaMessage)
-		close(c.acked)
+		c.startKeepAlive()
 	}
 	var m inbound
 	if err := json.Unmarshal(data, &m); err != nil {

@@ -3,12 +3,10 @@ package localevents
 import (
 	"context"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/coder/websocket"
@@ -41,8 +39,13 @@ func (s *Server) serveRealtime(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, e)
 		return
 	}
-	defer s.leave()
-	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+	handedOff := false
+	defer func() {
+		if !handedOff {
+			s.leave()
+		}
+	}()
+	ws, err := websocket.Accept(compactBuffers{w}, r, &websocket.AcceptOptions{
 		Subprotocols: []string{wsProtocol},
 		// The Origin was checked above against loopback, a wider rule than
 		// the library's same-host one (a page on localhost:5173 may connect
@@ -65,10 +68,17 @@ func (s *Server) serveRealtime(w http.ResponseWriter, r *http.Request) {
 		c.closeGoingAway()
 		return
 	}
-	defer s.unregister(c)
-	s.log.Debug("localevents: connection opened", "remote", c.remote)
-	c.run()
-	s.log.Debug("localevents: connection closed", "remote", c.remote)
+	// The connection is served on its own goroutine and this handler
+	// returns, so that net/http lets go of what it holds for the request
+	// (its buffers, the request, a deep stack) while the connection lives.
+	handedOff = true
+	go func() {
+		defer s.leave()
+		defer s.unregister(c)
+		s.log.Debug("localevents: connection opened", "remote", c.remote)
+		c.run()
+		s.log.Debug("localevents: connection closed", "remote", c.remote)
+	}()
 }
 
 // offeredProtocols lists the subprotocols of a WebSocket upgrade request.
@@ -152,108 +162,4 @@ func (s *Server) refuse(ws *websocket.Conn, e *apiError) {
 	_ = ws.Write(ctx, websocket.MessageText, errorMessage("connection_error", "", e))
 	_ = ws.Close(websocket.StatusPolicyViolation, "unauthorized")
 	<-first
-}
-
-// conn is one authorised WebSocket connection. A reader goroutine (the
-// HTTP handler's) handles client messages; a writer goroutine writes the
-// outbound queue and the keep-alives.
-type conn struct {
-	s      *Server
-	ws     *websocket.Conn
-	remote string
-	ctx    context.Context // cancelled when the connection ends
-	cancel context.CancelCauseFunc
-	out    chan []byte
-	acked  chan struct{} // closed once connection_ack is queued
-	once   sync.Once     // guards the slow-consumer drop
-
-	mode      AuthMode                 // how the connection was authorised
-	ackQueued bool                     // reader goroutine only
-	subs      map[string]*subscription // by id; guarded by s.broker.mu
-}
-
-func newConn(s *Server, ws *websocket.Conn, remote string, mode AuthMode) *conn {
-	ctx, cancel := context.WithCancelCause(context.Background())
-	return &conn{
-		s: s, ws: ws, remote: remote, mode: mode, ctx: ctx, cancel: cancel,
-		out:   make(chan []byte, s.cfg.SendQueue),
-		acked: make(chan struct{}),
-		subs:  map[string]*subscription{},
-	}
-}
-
-// run serves the connection until it ends, then drops its subscriptions.
-func (c *conn) run() {
-	var wg sync.WaitGroup
-	wg.Go(c.writeLoop)
-	c.readLoop()
-	c.cancel(nil)
-	wg.Wait()
-	c.s.broker.removeConn(c)
-	_ = c.ws.CloseNow()
-}
-
-func (c *conn) readLoop() {
-	for {
-		_, data, err := c.ws.Read(c.ctx)
-		if err != nil {
-			c.s.log.Debug("localevents: read ended", "remote", c.remote, "err", err, "cause", context.Cause(c.ctx))
-			return
-		}
-		c.handle(data)
-	}
-}
-
-func (c *conn) writeLoop() {
-	ka := time.NewTicker(c.s.cfg.KeepAlive)
-	ka.Stop() // started by the ack
-	defer ka.Stop()
-	acked := c.acked
-	for {
-		var msg []byte
-		select {
-		case <-c.ctx.Done():
-			return
-		case <-acked:
-			ka.Reset(c.s.cfg.KeepAlive)
-			acked = nil
-			continue
-		case <-ka.C:
-			msg = kaMessage
-		case msg = <-c.out:
-		}
-		if err := c.write(msg); err != nil {
-			c.cancel(err)
-			return
-		}
-	}
-}
-
-func (c *conn) write(msg []byte) error {
-	ctx, cancel := context.WithTimeout(c.ctx, writeTimeout)
-	defer cancel()
-	return c.ws.Write(ctx, websocket.MessageText, msg)
-}
-
-var errSlowConsumer = errors.New("slow consumer: outbound queue full")
-
-// send queues msg without blocking. If the queue is full the client is a
-// slow consumer: the connection is dropped.
-func (c *conn) send(msg []byte) {
-	select {
-	case c.out <- msg:
-	default:
-		c.once.Do(func() {
-			if c.ctx.Err() != nil {
-				return // already ending: its writer has stopped draining the queue
-			}
-			c.s.log.Warn("localevents: dropping slow consumer", "remote", c.remote, "queue", cap(c.out))
-			c.cancel(errSlowConsumer)
-		})
-	}
-}
-
-// closeGoingAway closes the connection with status 1001; run then returns.
-func (c *conn) closeGoingAway() {
-	_ = c.ws.Close(websocket.StatusGoingAway, "server closing")
 }

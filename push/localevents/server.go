@@ -192,7 +192,7 @@ func (s *Server) Publish(_ context.Context, channel string, events []json.RawMes
 		if !json.Valid(ev) {
 			return fmt.Errorf("localevents: publish to %s: event %d is not valid JSON", ch, i)
 		}
-		quoted[i] = quote(string(ev))
+		quoted[i] = quote(ev)
 	}
 	s.broker.publish(ch, quoted)
 	return nil
