@@ -2,12 +2,14 @@ package boltstore
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/asyncjobs/asyncjobs/jobs"
+	"github.com/asyncjobs/asyncjobs/jobs/jobjson"
 )
 
 func benchStore(b *testing.B) *Store {
@@ -64,4 +66,71 @@ func BenchmarkGet(b *testing.B) {
 		}
 		i += 7919 // a prime: visits every job, not in key order
 	}
+}
+
+// BenchmarkJobLife measures the writes of a noop job's life from many
+// goroutines: a durable Create, a soft Start (durable where the store has no
+// UpdateSoft), a durable Succeed.
+func BenchmarkJobLife(b *testing.B) {
+	s := benchStore(b)
+	var store jobs.Store = s
+	start := store.Update
+	if soft, ok := store.(jobs.SoftUpdater); ok {
+		start = soft.UpdateSoft
+	}
+	var n atomic.Int64
+	b.SetParallelism(16)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			id := fmt.Sprint("job-", n.Add(1))
+			if _, err := s.Create(b.Context(), benchJob(id)); err != nil {
+				b.Error(err)
+				return
+			}
+			_, err := start(b.Context(), id, func(j *jobs.Job) error { return j.Start(time.Now()) })
+			if err == nil {
+				_, err = s.Update(b.Context(), id, func(j *jobs.Job) error { return j.Succeed([]byte(`{}`), time.Now()) })
+			}
+			if err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+// BenchmarkGetEncoded measures reads of a job's public JSON from a store
+// holding 100,000 finished jobs (by Get and jobjson where the store has no
+// GetEncoded).
+func BenchmarkGetEncoded(b *testing.B) {
+	const stored = 100_000
+	s := benchStore(b)
+	createMany(b, s, stored, func(i int) jobs.Job {
+		j := benchJob(fmt.Sprint("job-", i))
+		j.Status, j.Results, j.Attempts = jobs.StatusSuccess, []byte(`{"rows":42}`), 1
+		j.StartedAt, j.FinishedAt = j.CreatedAt, j.CreatedAt
+		return j
+	})
+	var store jobs.Store = s
+	read := func(id string) ([]byte, error) {
+		j, err := store.Get(b.Context(), id)
+		return jobjson.Append(nil, j), err
+	}
+	if enc, ok := store.(jobs.EncodedReader); ok {
+		read = func(id string) ([]byte, error) {
+			e, err := enc.GetEncoded(b.Context(), id)
+			return e.JSON, err
+		}
+	}
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		i := rand.IntN(stored)
+		for pb.Next() {
+			if _, err := read(fmt.Sprint("job-", i%stored)); err != nil {
+				b.Error(err)
+				return
+			}
+			i += 7919
+		}
+	})
 }
