@@ -12,8 +12,8 @@ import (
 )
 
 // Group commit: every write goes to one committer goroutine, which applies all
-// the writes waiting at that moment in one transaction, so that they share one
-// fsync.
+// the writes waiting at that moment, and the soft changes made since the last
+// commit, in one transaction, so that they share one fsync.
 
 // op is the work of one write request inside a group-commit transaction:
 // index lookups that decide whether it may go on, and the changes to make,

@@ -12,14 +12,6 @@ import (
 	"github.com/asyncjobs/asyncjobs/jobs/jobjson"
 )
 
-// The buckets of the data file.
-var (
-	bucketJobs        = []byte("jobs")        // id → record
-	bucketIdempotency = []byte("idempotency") // idempotencyKey(owner, key) → id
-	bucketExpiry      = []byte("expiry")      // expiryKey(ExpiresAt, id) → empty
-	bucketUnfinished  = []byte("unfinished")  // id → empty, for jobs not in a terminal status
-)
-
 // A record is how a job is stored: a binary header with what the public JSON
 // does not say (or says only to the millisecond), then the public JSON as
 // jobjson.Append writes it, so that a read of a job's JSON parses the header
@@ -265,22 +257,4 @@ func (r *reader) fail() {
 		r.err = fmt.Errorf("%w: header cut short", errCorrupt)
 	}
 	r.data = nil
-}
-
-// idempotencyKey is the key of an entry in the idempotency bucket: keys are
-// per owner, so the owner comes first, then a NUL, which no principal holds.
-func idempotencyKey(owner, key string) []byte {
-	return []byte(owner + "\x00" + key)
-}
-
-// expiryKey is the key of a job's entry in the expiry bucket: the expiry time
-// as 8 bytes that sort like the time itself, then the id.
-func expiryKey(expiresAt time.Time, id string) []byte {
-	return append(expiryPrefix(expiresAt), id...)
-}
-
-// expiryPrefix encodes t in 8 bytes that sort as t does, times before 1970
-// included: big-endian unix nanoseconds with the sign bit flipped.
-func expiryPrefix(t time.Time) []byte {
-	return binary.BigEndian.AppendUint64(make([]byte, 0, 64), uint64(t.UnixNano())^(1<<63))
 }

@@ -1,11 +1,15 @@
 // Package boltstore is the embedded, durable jobs.Store: one bbolt file, for
 // running the service on a single machine. Writes go through a group committer,
 // so concurrent writes share a transaction and its fsync, and each returns only
-// once it is on disk.
+// once it is on disk; a soft update (jobs.SoftUpdater) returns before, and
+// goes to disk with the next commit. Callers encode a job's record before
+// the committer sees it, which only looks indexes up and writes bytes. The
+// unfinished jobs are held in memory (held.go), so updating one decodes
+// nothing; a record is a small binary header and the job's public JSON
+// (record.go), so that GetEncoded parses only the header.
 package boltstore
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -224,23 +228,6 @@ func createOp(e *entry) op {
 	}
 }
 
-// keyHolder returns the job that holds an idempotency key at now, or nil if
-// the job the key names is gone or has expired.
-func keyHolder(tx *bolt.Tx, id string, now time.Time) (*jobs.Job, error) {
-	data := tx.Bucket(bucketJobs).Get([]byte(id))
-	if data == nil {
-		return nil, nil
-	}
-	holder, err := decodeRecord(data)
-	if err != nil {
-		return nil, fmt.Errorf("get idempotency key holder %s: %w", id, err)
-	}
-	if holder.Expired(now) {
-		return nil, nil
-	}
-	return &holder, nil
-}
-
 // Update stores what jobs.Job.Next makes of the job with fn, once it is
 // durable: Seq one more, ID, Owner and IdempotencyKey kept, a terminal job
 // returned with an error wrapping jobs.ErrTerminal without calling fn, an
@@ -361,55 +348,6 @@ func (s *Store) Unfinished(ctx context.Context) ([]jobs.Job, error) {
 		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.ID, b.ID))
 	})
 	return list, nil
-}
-
-// recordChanges returns the changes that store j as rec, with the index
-// entries that follow from it. old is the version j replaces, nil for a new
-// job.
-func recordChanges(old *jobs.Job, j jobs.Job, rec []byte) []change {
-	id := []byte(j.ID)
-	changes := make([]change, 1, 4)
-	changes[0] = put(bucketJobs, id, rec)
-	if old == nil || !old.ExpiresAt.Equal(j.ExpiresAt) {
-		if old != nil && !old.ExpiresAt.IsZero() {
-			changes = append(changes, del(bucketExpiry, expiryKey(old.ExpiresAt, old.ID)))
-		}
-		if !j.ExpiresAt.IsZero() {
-			changes = append(changes, put(bucketExpiry, expiryKey(j.ExpiresAt, j.ID), []byte{}))
-		}
-	}
-	switch {
-	case j.Status.Terminal():
-		changes = append(changes, del(bucketUnfinished, id))
-	case old == nil || old.Status.Terminal():
-		changes = append(changes, put(bucketUnfinished, id, []byte{}))
-	}
-	return changes
-}
-
-// deleteChanges returns the changes that delete the job and its index entries;
-// none if there is no such job. The idempotency entry goes only if it is still
-// the job's: a newer job may have taken the key over.
-func deleteChanges(tx *bolt.Tx, id string) ([]change, error) {
-	data := tx.Bucket(bucketJobs).Get([]byte(id))
-	if data == nil {
-		return nil, nil
-	}
-	owner, idemKey, expiresAt, err := indexFields(data)
-	if err != nil {
-		return nil, err
-	}
-	changes := []change{del(bucketJobs, []byte(id)), del(bucketUnfinished, []byte(id))}
-	if !expiresAt.IsZero() {
-		changes = append(changes, del(bucketExpiry, expiryKey(expiresAt, id)))
-	}
-	if idemKey != "" {
-		key := idempotencyKey(owner, idemKey)
-		if bytes.Equal(tx.Bucket(bucketIdempotency).Get(key), []byte(id)) {
-			changes = append(changes, del(bucketIdempotency, key))
-		}
-	}
-	return changes, nil
 }
 
 // translate turns the error of a closed database into errClosed.
