@@ -73,14 +73,9 @@ func (s *Store) entry(id string) (*entry, error) {
 	if e := s.held[id]; e != nil {
 		return e, nil
 	}
-	var j jobs.Job
-	err := s.db.View(func(tx *bolt.Tx) error {
-		var err error
-		j, err = getJob(tx, id)
-		return err
-	})
+	j, err := s.readJob(id)
 	if err != nil {
-		return nil, translate(err)
+		return nil, err
 	}
 	e := newEntry(j)
 	if !j.Status.Terminal() {
@@ -127,6 +122,17 @@ func (s *Store) restoreSoft(soft map[string][]change) {
 			s.soft[id] = overlay(changes, s.soft[id])
 		}
 	}
+}
+
+// readJob returns the job as the file holds it, or jobs.ErrNotFound.
+func (s *Store) readJob(id string) (jobs.Job, error) {
+	var j jobs.Job
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		j, err = getJob(tx, id)
+		return err
+	})
+	return j, translate(err)
 }
 
 // getJob returns the stored job or jobs.ErrNotFound.

@@ -132,14 +132,9 @@ func (s *Store) Get(ctx context.Context, id string) (jobs.Job, error) {
 		return j, nil
 	}
 	s.mu.RUnlock()
-	var j jobs.Job
-	err := s.db.View(func(tx *bolt.Tx) error {
-		var err error
-		j, err = getJob(tx, id)
-		return err
-	})
+	j, err := s.readJob(id)
 	if err != nil {
-		return jobs.Job{}, translate(fmt.Errorf("boltstore: get job %s: %w", id, err))
+		return jobs.Job{}, fmt.Errorf("boltstore: get job %s: %w", id, err)
 	}
 	return j, nil
 }
