@@ -1,6 +1,7 @@
 package boltstore
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"sync"
@@ -140,4 +141,44 @@ func TestSoftChangeDuringDeletionIsDropped(t *testing.T) {
 			t.Errorf("on disk: a is back as %s", j.Status)
 		}
 	})
+}
+
+// TestHeldJobsAreNotReadFromTheFile spoils the records of an unfinished and
+// a finished job in the file: the unfinished one, which the store holds,
+// still reads and updates from memory.
+func TestHeldJobsAreNotReadFromTheFile(t *testing.T) {
+	t.Parallel()
+	s, _ := setup(t)
+	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	held := mustCreate(t, s, newJob("held", now))
+	finished := newJob("finished", now)
+	finished.Status = jobs.StatusSuccess
+	mustCreate(t, s, finished)
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		for _, id := range []string{"held", "finished"} {
+			if err := tx.Bucket(bucketJobs).Put([]byte(id), []byte{recordVersion, 0xff}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Get(t.Context(), "finished"); !errors.Is(err, errCorrupt) {
+		t.Errorf("Get(finished) from its spoilt record: %v, want errCorrupt", err)
+	}
+	assertStored(t, s, held)
+	if _, err := s.UpdateSoft(t.Context(), "held", func(j *jobs.Job) error { return j.Start(now) }); err != nil {
+		t.Errorf("UpdateSoft(held): %v", err)
+	}
+	done, err := s.Update(t.Context(), "held", func(j *jobs.Job) error { return j.Succeed([]byte(`{}`), now) })
+	if err != nil {
+		t.Fatalf("Update(held): %v", err)
+	}
+	assertStored(t, s, done) // written whole again, and read from the file now
+	// Leave no spoilt record for the index check at the end.
+	if err := s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketJobs).Delete([]byte("finished")) }); err != nil {
+		t.Fatal(err)
+	}
 }
