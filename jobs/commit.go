@@ -34,7 +34,22 @@ func (c Committer) Create(ctx context.Context, j Job) (Job, error) {
 // Commit applies t to the stored job and announces the result. When t or
 // the Store refuses, the job comes back as stored with the error.
 func (c Committer) Commit(ctx context.Context, id string, t Transition) (Job, error) {
-	j, err := c.Store.Update(ctx, id, func(j *Job) error { return t(j, c.Clock.Now()) })
+	return c.commit(ctx, id, t, c.Store.Update)
+}
+
+// CommitSoft is Commit for a change that need not survive a crash, such as
+// a start or a progress report, which a restart redoes: through the Store's
+// UpdateSoft when it is a SoftUpdater, so that the change is announced
+// before it is durable; through Update otherwise.
+func (c Committer) CommitSoft(ctx context.Context, id string, t Transition) (Job, error) {
+	if soft, ok := c.Store.(SoftUpdater); ok {
+		return c.commit(ctx, id, t, soft.UpdateSoft)
+	}
+	return c.Commit(ctx, id, t)
+}
+
+func (c Committer) commit(ctx context.Context, id string, t Transition, update func(context.Context, string, func(*Job) error) (Job, error)) (Job, error) {
+	j, err := update(ctx, id, func(j *Job) error { return t(j, c.Clock.Now()) })
 	if err != nil {
 		return j, err
 	}

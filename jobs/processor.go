@@ -39,7 +39,7 @@ func (p *Processor) Handle(ctx context.Context, inv Invocation) (err error) {
 			err = p.internal(inv.JobID, ErrorTypeInternal, fmt.Errorf("panic: %v", r), "stack", string(debug.Stack()))
 		}
 	}()
-	j, err := p.commits().Commit(ctx, inv.JobID, (*Job).Start)
+	j, err := p.commits().CommitSoft(ctx, inv.JobID, (*Job).Start) // a restart starts it again
 	switch {
 	case errors.Is(err, ErrTerminal), errors.Is(err, ErrNotFound):
 		p.Logger.Info("job needs no processing", "job", inv.JobID, "reason", err)
@@ -191,7 +191,7 @@ type reporter struct {
 }
 
 func (r *reporter) Report(ctx context.Context, pr Progress) error {
-	_, err := r.p.commits().Commit(ctx, r.id, func(j *Job, now time.Time) error { return j.Report(pr, now) })
+	_, err := r.p.commits().CommitSoft(ctx, r.id, func(j *Job, now time.Time) error { return j.Report(pr, now) })
 	switch {
 	case errors.Is(err, ErrTerminal):
 		r.stop(ErrTerminal)

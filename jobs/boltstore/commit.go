@@ -1,8 +1,10 @@
 package boltstore
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"slices"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -10,15 +12,15 @@ import (
 )
 
 // Group commit: every write goes to one committer goroutine, which applies all
-// the writes waiting at that moment in one transaction, so that they share one
-// fsync.
+// the writes waiting at that moment, and the soft changes made since the last
+// commit, in one transaction, so that they share one fsync.
 
-// op is the work of one write request inside a group-commit transaction. It
-// reads what it needs and decides, but writes nothing itself: it returns the
-// changes to make, which the committer applies only if op succeeds. That is
-// what lets one request fail without touching the others in its transaction.
-// On failure op may still return a job to answer with (the existing one for
-// ErrDuplicate, the unchanged one for ErrTerminal or an error from fn).
+// op is the work of one write request inside a group-commit transaction:
+// index lookups that decide whether it may go on, and the changes to make,
+// encoded by the caller beforehand. It writes nothing itself: the committer
+// applies the changes only if op succeeds, which is what lets one request fail
+// without touching the others in its transaction. On failure op may still
+// return a job to answer with (the holder of the key for ErrDuplicate).
 type op func(tx *bolt.Tx) (jobs.Job, []change, error)
 
 // change is one key to put or delete.
@@ -32,25 +34,46 @@ type change struct {
 func put(bucket, key, value []byte) change { return change{bucket: bucket, key: key, value: value} }
 func del(bucket, key []byte) change        { return change{bucket: bucket, key: key, remove: true} }
 
+// overlay returns the changes of base whose keys over does not write, then
+// over: what writing base then over leaves, with each key written once.
+func overlay(base, over []change) []change {
+	out := make([]change, 0, len(base)+len(over))
+	for _, b := range base {
+		if !slices.ContainsFunc(over, func(o change) bool { return sameKey(b, o) }) {
+			out = append(out, b)
+		}
+	}
+	return append(out, over...)
+}
+
+func sameKey(a, b change) bool { return bytes.Equal(a.bucket, b.bucket) && bytes.Equal(a.key, b.key) }
+
 type request struct {
-	op   op
-	done chan result // buffered; the committer sends the outcome once
+	op op
+	// updates is the id of the job the request updates, if it does: the
+	// soft changes of that job waiting for a commit go in with it, under its
+	// own changes.
+	updates string
+	// committed, if set, runs once the transaction has committed with the
+	// request's changes, under the Store's mutex and in the order of the
+	// batch: it brings the jobs the process holds up to date.
+	committed func()
+	done      chan result // buffered; the committer sends the outcome once
 }
 
 type result struct {
-	job      jobs.Job
-	err      error
-	panicked any // what op panicked with, to panic with again in the caller
+	job jobs.Job
+	err error
 }
 
 // submit hands op to the committer and waits until the transaction it went
 // into has committed or failed. The context can end the wait for the committer
 // to take the request, but not the transaction the request is then part of.
-func (s *Store) submit(ctx context.Context, o op) (jobs.Job, error) {
+func (s *Store) submit(ctx context.Context, r *request) (jobs.Job, error) {
 	if err := ctx.Err(); err != nil {
 		return jobs.Job{}, fmt.Errorf("boltstore: %w", err)
 	}
-	r := &request{op: o, done: make(chan result, 1)}
+	r.done = make(chan result, 1)
 	select {
 	case s.requests <- r:
 	case <-s.quit:
@@ -61,14 +84,11 @@ func (s *Store) submit(ctx context.Context, o op) (jobs.Job, error) {
 	// The committer took it into the transaction it is about to run: whatever
 	// happens there is the outcome.
 	res := <-r.done
-	if res.panicked != nil {
-		panic(res.panicked)
-	}
 	return res.job, res.err
 }
 
 // commitLoop is the committer goroutine. It returns when the store closes,
-// after answering every request it took.
+// after answering every request it took and writing the soft changes left.
 func (s *Store) commitLoop() {
 	defer close(s.stopped)
 	batch := make([]*request, 0, s.maxBatch)
@@ -79,6 +99,9 @@ func (s *Store) commitLoop() {
 			s.commit(batch)
 			clear(batch) // let the requests be collected
 		case <-s.quit:
+			if s.softWaiting() {
+				s.commit(nil)
+			}
 			return
 		}
 	}
@@ -98,49 +121,81 @@ func (s *Store) collect(batch []*request) []*request {
 	return batch
 }
 
-// commit runs the batch in one transaction and answers every request in it:
-// with its own outcome if the transaction commits, else with the commit error.
+// commit runs the batch in one transaction, with the soft changes waiting,
+// and answers every request in it: with its own outcome if the transaction
+// commits, else with the commit error. Soft changes go in first, but those of
+// a job that a request of the batch updates go in with that request, so that
+// the key of the job is written once; those of a job no longer stored are
+// dropped.
 func (s *Store) commit(batch []*request) {
+	soft := s.takeSoft()
+	withRequest := make([][]change, len(batch))
+	for i, r := range batch {
+		if c, ok := soft[r.updates]; ok && r.updates != "" {
+			withRequest[i] = c
+			delete(soft, r.updates)
+		}
+	}
 	results := make([]result, len(batch))
 	err := s.db.Update(func(tx *bolt.Tx) error {
+		for id, changes := range soft {
+			if err := applySoft(tx, id, changes); err != nil {
+				return err
+			}
+		}
 		for i, r := range batch {
-			res, changes := run(r.op, tx)
+			job, changes, err := r.op(tx)
+			if err == nil {
+				err = checkChanges(changes)
+			}
+			results[i] = result{job: job, err: err}
+			switch {
+			case err == nil:
+				changes = overlay(withRequest[i], changes)
+			default:
+				// The job's soft changes stand; apply them if it is stored.
+				if err := applySoft(tx, r.updates, withRequest[i]); err != nil {
+					return err
+				}
+				continue
+			}
 			if err := apply(tx, changes); err != nil {
 				// A write that passed checkChanges failed: the transaction
 				// may hold part of it, so none of it can commit.
 				return err
 			}
-			results[i] = res
 		}
 		return nil
 	})
 	if err != nil {
+		s.restoreSoft(soft)
+		for i, r := range batch {
+			s.restoreSoft(map[string][]change{r.updates: withRequest[i]})
+		}
 		err = fmt.Errorf("boltstore: commit: %w", err)
 		for i := range results {
 			results[i] = result{err: err}
 		}
+	} else {
+		s.mu.Lock()
+		for i, r := range batch {
+			if results[i].err == nil && r.committed != nil {
+				r.committed()
+			}
+		}
+		s.mu.Unlock()
 	}
 	for i, r := range batch {
 		r.done <- results[i]
 	}
 }
 
-// run runs o and returns its outcome and, if it succeeded, the changes to
-// apply. A panic in o (in an Update's fn) fails only its own request.
-func run(o op, tx *bolt.Tx) (res result, changes []change) {
-	defer func() {
-		if p := recover(); p != nil {
-			res, changes = result{panicked: p}, nil
-		}
-	}()
-	job, changes, err := o(tx)
-	if err == nil {
-		err = checkChanges(changes)
+// applySoft applies the soft changes of the job id if it is stored.
+func applySoft(tx *bolt.Tx, id string, changes []change) error {
+	if len(changes) == 0 || tx.Bucket(bucketJobs).Get([]byte(id)) == nil {
+		return nil
 	}
-	if err != nil {
-		return result{job: job, err: err}, nil
-	}
-	return result{job: job}, changes
+	return apply(tx, changes)
 }
 
 // checkChanges refuses, before anything is written, what bbolt would refuse

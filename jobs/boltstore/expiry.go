@@ -18,56 +18,55 @@ const maxDeletesPerTx = 1000
 
 // DeleteExpired deletes every job whose ExpiresAt is at or before now, with its
 // index entries, and returns how many it deleted. It works in transactions of
-// at most 1000 deletions; when it fails, the count is of those committed.
+// at most 1000 deletions, each one a write of the committer; when it fails,
+// the count is of those committed.
 func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (int, error) {
 	total := 0
 	for {
-		if err := ctx.Err(); err != nil {
+		n, more, err := s.deleteExpiredTx(ctx, now)
+		total += n
+		if err != nil {
 			return total, fmt.Errorf("boltstore: delete expired jobs: %w", err)
 		}
-		n, more, err := s.deleteExpiredTx(now)
-		total += n
-		if err != nil || !more {
-			return total, err
+		if !more {
+			return total, nil
 		}
 	}
 }
 
 // deleteExpiredTx deletes up to maxDeletesPerTx of the jobs that expire at or
-// before now in one transaction, and reports whether more are left.
-func (s *Store) deleteExpiredTx(now time.Time) (n int, more bool, err error) {
+// before now in one commit, and reports whether more are left.
+func (s *Store) deleteExpiredTx(ctx context.Context, now time.Time) (n int, more bool, err error) {
 	bound := expiryPrefix(now)
-	err = s.db.Update(func(tx *bolt.Tx) error {
-		var expired [][]byte
+	var deleted []string
+	o := func(tx *bolt.Tx) (jobs.Job, []change, error) {
+		var changes []change
 		c := tx.Bucket(bucketExpiry).Cursor()
+		entries := 0
 		for k, _ := c.First(); k != nil && bytes.Compare(k[:len(bound)], bound) <= 0; k, _ = c.Next() {
-			if len(expired) == maxDeletesPerTx {
+			if entries == maxDeletesPerTx {
 				more = true
 				break
 			}
-			expired = append(expired, bytes.Clone(k))
-		}
-		for _, k := range expired {
+			entries++
 			id := string(k[len(bound):])
-			changes, err := deleteChanges(tx, id)
+			job, err := deleteChanges(tx, id)
 			if err != nil {
-				return fmt.Errorf("job %s: %w", id, err)
+				return jobs.Job{}, nil, fmt.Errorf("job %s: %w", id, err)
 			}
-			if len(changes) > 0 {
-				n++
+			if len(job) > 0 {
+				deleted = append(deleted, id)
 			}
 			// k is among the changes unless the entry is stale; deleting it
 			// either way keeps the sweep moving.
-			if err := apply(tx, append(changes, del(bucketExpiry, k))); err != nil {
-				return err
-			}
+			changes = append(append(changes, job...), del(bucketExpiry, bytes.Clone(k)))
 		}
-		return nil
-	})
-	if err != nil {
-		return 0, false, translate(fmt.Errorf("boltstore: delete expired jobs: %w", err))
+		return jobs.Job{}, changes, nil
 	}
-	return n, more, nil
+	if _, err := s.submit(ctx, &request{op: o, committed: func() { s.forget(deleted...) }}); err != nil {
+		return 0, false, err
+	}
+	return len(deleted), more, nil
 }
 
 // RunSweeper deletes the expired jobs at once and then once per every, which

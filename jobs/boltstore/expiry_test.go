@@ -87,7 +87,7 @@ func TestDeleteExpiredInBatches(t *testing.T) {
 	keep.ExpiresAt = now.Add(time.Second)
 	mustCreate(t, s, keep)
 
-	n, more, err := s.deleteExpiredTx(now)
+	n, more, err := s.deleteExpiredTx(t.Context(), now)
 	if n != maxDeletesPerTx || !more || err != nil {
 		t.Fatalf("one transaction's worth: %d, more %t, %v; want %d, more, nil", n, more, err, maxDeletesPerTx)
 	}

@@ -1,11 +1,15 @@
 // Package boltstore is the embedded, durable jobs.Store: one bbolt file, for
 // running the service on a single machine. Writes go through a group committer,
 // so concurrent writes share a transaction and its fsync, and each returns only
-// once it is on disk.
+// once it is on disk; a soft update (jobs.SoftUpdater) returns before, and
+// goes to disk with the next commit. Callers encode a job's record before
+// the committer sees it, which only looks indexes up and writes bytes. The
+// unfinished jobs are held in memory (held.go), so updating one decodes
+// nothing; a record is a small binary header and the job's public JSON
+// (record.go), so that GetEncoded parses only the header.
 package boltstore
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -21,7 +25,11 @@ import (
 	"github.com/asyncjobs/asyncjobs/jobs"
 )
 
-var _ jobs.Store = (*Store)(nil)
+var (
+	_ jobs.Store         = (*Store)(nil)
+	_ jobs.SoftUpdater   = (*Store)(nil)
+	_ jobs.EncodedReader = (*Store)(nil)
+)
 
 // Defaults for the zero Options.
 const (
@@ -46,6 +54,10 @@ type Store struct {
 	requests chan *request // to the committer
 	quit     chan struct{} // closed by Close
 	stopped  chan struct{} // closed by the committer on its way out
+
+	mu   sync.RWMutex
+	held map[string]*entry   // the unfinished jobs held in memory, by id
+	soft map[string][]change // soft changes waiting for a commit, by job id
 
 	closeOnce sync.Once
 	closeErr  error
@@ -85,17 +97,22 @@ func Open(path string, opts Options) (*Store, error) {
 		requests: make(chan *request),
 		quit:     make(chan struct{}),
 		stopped:  make(chan struct{}),
+		held:     map[string]*entry{},
+		soft:     map[string][]change{},
 	}
 	go s.commitLoop()
 	return s, nil
 }
 
-// Close waits for the writes in flight, refuses new ones with an error that
+// Close waits for the writes in flight, writes the soft changes, refuses new ones with an error that
 // wraps jobs.ErrUnavailable, and closes the file.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.quit)
 		<-s.stopped
+		s.mu.Lock()
+		clear(s.held) // reads go to the closed file, and fail
+		s.mu.Unlock()
 		if err := s.db.Close(); err != nil {
 			s.closeErr = fmt.Errorf("boltstore: close: %w", err)
 		}
@@ -108,19 +125,50 @@ func (s *Store) Get(ctx context.Context, id string) (jobs.Job, error) {
 	if err := ctx.Err(); err != nil {
 		return jobs.Job{}, fmt.Errorf("boltstore: get job %s: %w", id, err)
 	}
-	var j jobs.Job
-	err := s.db.View(func(tx *bolt.Tx) error {
-		var err error
-		j, err = getJob(tx, id)
-		return err
-	})
+	s.mu.RLock()
+	if e := s.held[id]; e != nil {
+		j := e.job.Clone()
+		s.mu.RUnlock()
+		return j, nil
+	}
+	s.mu.RUnlock()
+	j, err := s.readJob(id)
 	if err != nil {
-		return jobs.Job{}, translate(fmt.Errorf("boltstore: get job %s: %w", id, err))
+		return jobs.Job{}, fmt.Errorf("boltstore: get job %s: %w", id, err)
 	}
 	return j, nil
 }
 
-// Create stores j as it is and returns it as stored.
+// GetEncoded returns the job's public JSON as committed, or an error wrapping
+// jobs.ErrNotFound. It decodes only the record's header.
+func (s *Store) GetEncoded(ctx context.Context, id string) (jobs.Encoded, error) {
+	if err := ctx.Err(); err != nil {
+		return jobs.Encoded{}, fmt.Errorf("boltstore: get job %s: %w", id, err)
+	}
+	s.mu.RLock()
+	if e := s.held[id]; e != nil {
+		enc := e.encoded()
+		s.mu.RUnlock()
+		return enc, nil
+	}
+	s.mu.RUnlock()
+	var enc jobs.Encoded
+	err := s.db.View(func(tx *bolt.Tx) error {
+		data := tx.Bucket(bucketJobs).Get([]byte(id))
+		if data == nil {
+			return jobs.ErrNotFound
+		}
+		var err error
+		enc, err = encoded(id, data)
+		return err
+	})
+	if err != nil {
+		return jobs.Encoded{}, translate(fmt.Errorf("boltstore: get job %s: %w", id, err))
+	}
+	return enc, nil
+}
+
+// Create stores j as it is and returns it as stored, once it is durable.
 // When an unexpired job holds j's IdempotencyKey, it stores nothing and
 // returns that job with an error wrapping jobs.ErrDuplicate; a job whose
 // ExpiresAt is not after j.CreatedAt no longer holds its key. An id that
@@ -129,80 +177,128 @@ func (s *Store) Create(ctx context.Context, j jobs.Job) (jobs.Job, error) {
 	if j.ID == "" {
 		return jobs.Job{}, errors.New("boltstore: create job: empty id")
 	}
-	return s.submit(ctx, createOp(j))
-}
-
-func createOp(j jobs.Job) op {
-	return func(tx *bolt.Tx) (jobs.Job, []change, error) {
-		return create(tx, j)
-	}
-}
-
-func create(tx *bolt.Tx, j jobs.Job) (jobs.Job, []change, error) {
-	var changes []change
-	if j.IdempotencyKey != "" {
-		key := idempotencyKey(j)
-		if holderID := tx.Bucket(bucketIdempotency).Get(key); holderID != nil {
-			holder, err := getJob(tx, string(holderID))
-			if err == nil && !holder.Expired(j.CreatedAt) {
-				return holder, nil, fmt.Errorf("boltstore: create job %s: idempotency key held by job %s: %w", j.ID, holder.ID, jobs.ErrDuplicate)
-			}
-			if err != nil && !errors.Is(err, jobs.ErrNotFound) {
-				return jobs.Job{}, nil, fmt.Errorf("boltstore: create job %s: get idempotency key holder: %w", j.ID, err)
-			}
+	e := newEntry(j.Clone())
+	r := &request{op: createOp(e), committed: func() {
+		if !e.job.Status.Terminal() {
+			s.held[j.ID] = e
 		}
-		changes = append(changes, put(bucketIdempotency, key, []byte(j.ID)))
+	}}
+	holder, err := s.submit(ctx, r)
+	switch {
+	case errors.Is(err, jobs.ErrDuplicate):
+		if h := s.heldEntry(holder.ID); h != nil { // it may have a soft change the file lacks yet
+			s.mu.RLock()
+			holder = h.job.Clone()
+			s.mu.RUnlock()
+		}
+		return holder, err
+	case err != nil:
+		return jobs.Job{}, err
 	}
-	if tx.Bucket(bucketJobs).Get([]byte(j.ID)) != nil {
-		return jobs.Job{}, nil, fmt.Errorf("boltstore: create job %s: id exists: %w", j.ID, jobs.ErrConflict)
-	}
-	stored, err := putChanges(nil, j)
-	if err != nil {
-		return jobs.Job{}, nil, fmt.Errorf("boltstore: create job %s: %w", j.ID, err)
-	}
-	return j, append(stored, changes...), nil
+	return j, nil
 }
 
-// Update stores what jobs.Job.Next makes of the job with fn: Seq one more,
-// ID, Owner and IdempotencyKey kept, a terminal job returned with an error
-// wrapping jobs.ErrTerminal without calling fn, an error from fn returned as it
-// is, with the job unchanged. A missing job is an error wrapping
-// jobs.ErrNotFound.
-//
-// fn runs inside the committer's transaction, so it holds up every other write
-// while it runs and must not write to the store itself. If it panics, Update
-// panics with the same value and the other writes go on.
-func (s *Store) Update(ctx context.Context, id string, fn func(*jobs.Job) error) (jobs.Job, error) {
-	return s.submit(ctx, updateOp(id, fn))
-}
-
-func updateOp(id string, fn func(*jobs.Job) error) op {
+// createOp stores the job of e, which nothing else sees yet.
+func createOp(e *entry) op {
+	j := e.job
 	return func(tx *bolt.Tx) (jobs.Job, []change, error) {
-		data := tx.Bucket(bucketJobs).Get([]byte(id))
-		if data == nil {
+		var changes []change
+		if j.IdempotencyKey != "" {
+			key := idempotencyKey(j.Owner, j.IdempotencyKey)
+			if holderID := tx.Bucket(bucketIdempotency).Get(key); holderID != nil {
+				holder, err := keyHolder(tx, string(holderID), j.CreatedAt)
+				if err != nil {
+					return jobs.Job{}, nil, fmt.Errorf("boltstore: create job %s: %w", j.ID, err)
+				}
+				if holder != nil {
+					return *holder, nil, fmt.Errorf("boltstore: create job %s: idempotency key held by job %s: %w", j.ID, holder.ID, jobs.ErrDuplicate)
+				}
+			}
+			changes = append(changes, put(bucketIdempotency, key, []byte(j.ID)))
+		}
+		if tx.Bucket(bucketJobs).Get([]byte(j.ID)) != nil {
+			return jobs.Job{}, nil, fmt.Errorf("boltstore: create job %s: id exists: %w", j.ID, jobs.ErrConflict)
+		}
+		return jobs.Job{}, append(recordChanges(nil, j, e.rec), changes...), nil
+	}
+}
+
+// Update stores what jobs.Job.Next makes of the job with fn, once it is
+// durable: Seq one more, ID, Owner and IdempotencyKey kept, a terminal job
+// returned with an error wrapping jobs.ErrTerminal without calling fn, an
+// error from fn returned as it is, with the job unchanged. A missing job is
+// an error wrapping jobs.ErrNotFound.
+//
+// fn runs in the caller, before the commit; other updates of the same job
+// wait for the update to end, updates of other jobs do not. If fn panics,
+// Update panics with the same value and the job is unchanged.
+func (s *Store) Update(ctx context.Context, id string, fn func(*jobs.Job) error) (jobs.Job, error) {
+	return s.update(ctx, id, fn, false)
+}
+
+// UpdateSoft is Update, except that it returns once the change is visible to
+// Get, GetEncoded and later updates: the change reaches the file with the
+// next commit (of any write, or of Close). A change that makes the job
+// terminal is durable before UpdateSoft returns, as with Update.
+func (s *Store) UpdateSoft(ctx context.Context, id string, fn func(*jobs.Job) error) (jobs.Job, error) {
+	return s.update(ctx, id, fn, true)
+}
+
+func (s *Store) update(ctx context.Context, id string, fn func(*jobs.Job) error, soft bool) (jobs.Job, error) {
+	if err := ctx.Err(); err != nil {
+		return jobs.Job{}, fmt.Errorf("boltstore: update job %s: %w", id, err)
+	}
+	e, err := s.lockEntry(id)
+	if err != nil {
+		return jobs.Job{}, fmt.Errorf("boltstore: update job %s: %w", id, err)
+	}
+	defer e.lock.Unlock()
+	old := e.job // not changed while this holds the lock
+	changed, err := old.Next(fn)
+	if err != nil {
+		return old.Clone(), err
+	}
+	next := newEntry(changed.Clone()) // fn may keep its pointer to changed
+	changes := recordChanges(&old, next.job, next.rec)
+	finished := next.job.Status.Terminal()
+	// update makes next the version readers see; it runs under s.mu.
+	update := func() {
+		e.job, e.rec, e.jsonAt = next.job, next.rec, next.jsonAt
+		if finished {
+			e.gone = true
+			delete(s.held, id)
+		}
+	}
+	if soft && !finished {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if e.gone { // deleted since lockEntry
+			return jobs.Job{}, fmt.Errorf("boltstore: update job %s: %w", id, jobs.ErrNotFound)
+		}
+		update()
+		s.soft[id] = overlay(s.soft[id], changes)
+		return changed, nil
+	}
+	if _, err := s.submit(ctx, &request{op: updateOp(id, changes), updates: id, committed: update}); err != nil {
+		return old.Clone(), err
+	}
+	return changed, nil
+}
+
+// updateOp writes changes to a job, if it is still stored.
+func updateOp(id string, changes []change) op {
+	return func(tx *bolt.Tx) (jobs.Job, []change, error) {
+		if tx.Bucket(bucketJobs).Get([]byte(id)) == nil {
 			return jobs.Job{}, nil, fmt.Errorf("boltstore: update job %s: %w", id, jobs.ErrNotFound)
 		}
-		old, err := decode(data)
-		if err != nil {
-			return jobs.Job{}, nil, fmt.Errorf("boltstore: update job %s: %w", id, err)
-		}
-		// decode copied out of bbolt's pages, and Next works on a copy of old.
-		j, err := old.Next(fn)
-		if err != nil {
-			return old, nil, err
-		}
-		changes, err := putChanges(&old, j)
-		if err != nil {
-			return old, nil, fmt.Errorf("boltstore: update job %s: %w", id, err)
-		}
-		return j, changes, nil
+		return jobs.Job{}, changes, nil
 	}
 }
 
 // Delete removes the job and its index entries, its idempotency key included;
 // a missing job is not an error.
 func (s *Store) Delete(ctx context.Context, id string) error {
-	_, err := s.submit(ctx, deleteOp(id))
+	_, err := s.submit(ctx, &request{op: deleteOp(id), committed: func() { s.forget(id) }})
 	return err
 }
 
@@ -217,19 +313,26 @@ func deleteOp(id string) op {
 }
 
 // Unfinished returns every job whose status is not terminal, oldest CreatedAt
-// first (then by id), for re-driving them after a restart.
+// first (then by id), for re-driving them after a restart. It holds them.
 func (s *Store) Unfinished(ctx context.Context) ([]jobs.Job, error) {
 	var list []jobs.Job
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	err := s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketUnfinished).ForEach(func(id, _ []byte) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			j, err := getJob(tx, string(id))
-			if err != nil {
-				return fmt.Errorf("job %s: %w", id, err)
+			e := s.held[string(id)]
+			if e == nil {
+				j, err := getJob(tx, string(id))
+				if err != nil {
+					return err
+				}
+				e = newEntry(j)
+				s.held[j.ID] = e
 			}
-			list = append(list, j)
+			list = append(list, e.job.Clone())
 			return nil
 		})
 	})
@@ -240,65 +343,6 @@ func (s *Store) Unfinished(ctx context.Context) ([]jobs.Job, error) {
 		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.ID, b.ID))
 	})
 	return list, nil
-}
-
-// getJob returns the stored job or jobs.ErrNotFound.
-func getJob(tx *bolt.Tx, id string) (jobs.Job, error) {
-	data := tx.Bucket(bucketJobs).Get([]byte(id))
-	if data == nil {
-		return jobs.Job{}, jobs.ErrNotFound
-	}
-	return decode(data)
-}
-
-// putChanges returns the changes that store j, with the index entries that
-// follow from it. old is the version j replaces, nil for a new job.
-func putChanges(old *jobs.Job, j jobs.Job) ([]change, error) {
-	data, err := encode(j)
-	if err != nil {
-		return nil, err
-	}
-	id := []byte(j.ID)
-	changes := []change{put(bucketJobs, id, data)}
-	if old == nil || !old.ExpiresAt.Equal(j.ExpiresAt) {
-		if old != nil && !old.ExpiresAt.IsZero() {
-			changes = append(changes, del(bucketExpiry, expiryKey(old.ExpiresAt, old.ID)))
-		}
-		if !j.ExpiresAt.IsZero() {
-			changes = append(changes, put(bucketExpiry, expiryKey(j.ExpiresAt, j.ID), []byte{}))
-		}
-	}
-	if j.Status.Terminal() {
-		changes = append(changes, del(bucketUnfinished, id))
-	} else {
-		changes = append(changes, put(bucketUnfinished, id, []byte{}))
-	}
-	return changes, nil
-}
-
-// deleteChanges returns the changes that delete the job and its index entries;
-// none if there is no such job. The idempotency entry goes only if it is still
-// the job's: a newer job may have taken the key over.
-func deleteChanges(tx *bolt.Tx, id string) ([]change, error) {
-	data := tx.Bucket(bucketJobs).Get([]byte(id))
-	if data == nil {
-		return nil, nil
-	}
-	j, err := decode(data)
-	if err != nil {
-		return nil, err
-	}
-	changes := []change{del(bucketJobs, []byte(id)), del(bucketUnfinished, []byte(id))}
-	if !j.ExpiresAt.IsZero() {
-		changes = append(changes, del(bucketExpiry, expiryKey(j.ExpiresAt, id)))
-	}
-	if j.IdempotencyKey != "" {
-		key := idempotencyKey(j)
-		if bytes.Equal(tx.Bucket(bucketIdempotency).Get(key), []byte(id)) {
-			changes = append(changes, del(bucketIdempotency, key))
-		}
-	}
-	return changes, nil
 }
 
 // translate turns the error of a closed database into errClosed.

@@ -55,7 +55,7 @@ func checkIndexes(t *testing.T, s *Store) {
 	err := s.db.View(func(tx *bolt.Tx) error {
 		unfinished, expiry, idempotency := map[string]bool{}, map[string]bool{}, map[string]bool{}
 		err := tx.Bucket(bucketJobs).ForEach(func(k, v []byte) error {
-			j, err := decode(v)
+			j, err := decodeRecord(v)
 			if err != nil {
 				return err
 			}
@@ -68,8 +68,8 @@ func checkIndexes(t *testing.T, s *Store) {
 			if !j.ExpiresAt.IsZero() {
 				expiry[string(expiryKey(j.ExpiresAt, j.ID))] = true
 			}
-			if j.IdempotencyKey != "" && string(tx.Bucket(bucketIdempotency).Get(idempotencyKey(j))) == j.ID {
-				idempotency[string(idempotencyKey(j))] = true
+			if j.IdempotencyKey != "" && string(tx.Bucket(bucketIdempotency).Get(idempotencyKey(j.Owner, j.IdempotencyKey))) == j.ID {
+				idempotency[string(idempotencyKey(j.Owner, j.IdempotencyKey))] = true
 			}
 			return nil
 		})
@@ -129,8 +129,8 @@ func assertStored(t *testing.T, s *Store, want jobs.Job) {
 	if err != nil {
 		t.Fatalf("Get(%s): %v", want.ID, err)
 	}
-	g, _ := encode(got)
-	w, _ := encode(want)
+	g, _ := encodeRecord(got)
+	w, _ := encodeRecord(want)
 	if !bytes.Equal(g, w) {
 		t.Errorf("stored job:\n got %s\nwant %s", g, w)
 	}

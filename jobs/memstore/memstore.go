@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/asyncjobs/asyncjobs/jobs"
+	"github.com/asyncjobs/asyncjobs/jobs/jobjson"
 )
 
 // Store keeps jobs in a map. It is safe for concurrent use; the zero value
@@ -22,7 +23,11 @@ type Store struct {
 // ownerKey is an idempotency key, which is unique per owner.
 type ownerKey struct{ owner, key string }
 
-var _ jobs.Store = (*Store)(nil)
+var (
+	_ jobs.Store         = (*Store)(nil)
+	_ jobs.EncodedReader = (*Store)(nil)
+	_ jobs.SoftUpdater   = (*Store)(nil)
+)
 
 // New returns an empty Store.
 func New() *Store {
@@ -68,6 +73,21 @@ func (s *Store) Get(ctx context.Context, id string) (jobs.Job, error) {
 		return jobs.Job{}, fmt.Errorf("memstore: get job %s: %w", id, jobs.ErrNotFound)
 	}
 	return j.Clone(), nil
+}
+
+// GetEncoded returns the job's public JSON or an error wrapping
+// jobs.ErrNotFound.
+func (s *Store) GetEncoded(ctx context.Context, id string) (jobs.Encoded, error) {
+	j, err := s.Get(ctx, id)
+	if err != nil {
+		return jobs.Encoded{}, err
+	}
+	return jobs.Encoded{ID: j.ID, Owner: j.Owner, Status: j.Status, Seq: j.Seq, ExpiresAt: j.ExpiresAt, JSON: jobjson.Append(nil, j)}, nil
+}
+
+// UpdateSoft is Update: nothing in memory is durable, so nothing is softer.
+func (s *Store) UpdateSoft(ctx context.Context, id string, fn func(*jobs.Job) error) (jobs.Job, error) {
+	return s.Update(ctx, id, fn)
 }
 
 // Update stores what jobs.Job.Next makes of the job with fn: Seq one more,

@@ -7,6 +7,9 @@
 // nanosecond, compared with time.Time.Equal (so the location may change, the
 // instant may not). A new job is stored as it is (the suite's have Seq 1) and
 // every committed change adds exactly 1.
+//
+// A store that implements jobs.EncodedReader or jobs.SoftUpdater also runs
+// their cases; the others skip them.
 package storetest
 
 import (
@@ -44,7 +47,7 @@ func Run(t *testing.T, newStore func(t *testing.T) jobs.Store) {
 		{"DeleteFreesIdempotencyKey", testDelete},
 		{"ConcurrentUpdatesLoseNothing", testConcurrentUpdates},
 	}
-	for _, c := range cases {
+	for _, c := range append(cases, optionalCases...) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			c.test(t, newStore(t))
