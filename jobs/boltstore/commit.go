@@ -215,6 +215,7 @@ func checkChanges(changes []change) error {
 func apply(tx *bolt.Tx, changes []change) error {
 	for _, c := range changes {
 		b := tx.Bucket(c.bucket)
+		b.FillPercent = fillPercent(c.bucket)
 		var err error
 		if c.remove {
 			err = b.Delete(c.key)

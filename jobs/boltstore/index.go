@@ -19,6 +19,21 @@ var (
 	bucketUnfinished  = []byte("unfinished")  // id → empty, for jobs not in a terminal status
 )
 
+// fillPercent is how full bbolt fills a bucket's pages when it splits them.
+// Job ids (UUIDv7) and expiry keys mostly grow, so new keys land on the last
+// page, and bbolt's default of half-full pages would leave every page but
+// the last half empty (a file twice the size, twice the pages to write).
+// Jobs keep some room for records that grow when the job ends.
+func fillPercent(bucket []byte) float64 {
+	switch {
+	case bytes.Equal(bucket, bucketJobs):
+		return 0.9
+	case bytes.Equal(bucket, bucketExpiry):
+		return 1.0
+	}
+	return bolt.DefaultFillPercent
+}
+
 // idempotencyKey is the key of an entry in the idempotency bucket: keys are
 // per owner, so the owner comes first, then a NUL, which no principal holds.
 func idempotencyKey(owner, key string) []byte {

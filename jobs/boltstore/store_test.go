@@ -3,6 +3,7 @@ package boltstore
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"maps"
 	"path/filepath"
 	"slices"
@@ -288,5 +289,44 @@ func TestClosed(t *testing.T) {
 	}
 	if err := s.Close(); err != nil {
 		t.Errorf("second Close: %v", err)
+	}
+}
+
+// TestAscendingKeysFillPages stores jobs in id order, as UUIDv7 ids come, and
+// checks that the jobs and expiry buckets' pages end up mostly full: bbolt's
+// default split leaves pages half empty when keys only grow.
+func TestAscendingKeysFillPages(t *testing.T) {
+	t.Parallel()
+	s, _ := setup(t)
+	at := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	var wg sync.WaitGroup
+	for i := range 3000 {
+		j := newJob(fmt.Sprintf("job-%06d", i), at.Add(time.Duration(i)*time.Millisecond))
+		j.Status, j.ExpiresAt = jobs.StatusSuccess, j.CreatedAt.Add(time.Hour)
+		wg.Go(func() {
+			if _, err := s.Create(t.Context(), j); err != nil {
+				t.Error(err)
+			}
+		})
+		if i%100 == 99 {
+			wg.Wait() // batches in id order, as time-ordered ids arrive
+		}
+	}
+	wg.Wait()
+	err := s.db.View(func(tx *bolt.Tx) error {
+		for _, b := range []struct {
+			name []byte
+			min  float64
+		}{{bucketJobs, 0.8}, {bucketExpiry, 0.8}} {
+			st := tx.Bucket(b.name).Stats()
+			if fill := float64(st.LeafInuse) / float64(st.LeafAlloc); fill < b.min {
+				t.Errorf("%s bucket: leaf pages %.0f%% full (%d of %d bytes), want at least %.0f%%",
+					b.name, 100*fill, st.LeafInuse, st.LeafAlloc, 100*b.min)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
