@@ -1,13 +1,11 @@
 package awslocal
 
 import (
-	"context"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/asyncjobs/asyncjobs/internal/amplifytest"
 )
 
 // TestAmplifyClientAgainstTheStack runs interop/amplify/interop.mjs — the
@@ -16,16 +14,8 @@ import (
 // on publishes and with a wrong key. Its API calls are signed with SigV4.
 // One processor environment runs one job at a time, as the script needs.
 func TestAmplifyClientAgainstTheStack(t *testing.T) {
-	dir := filepath.Join(moduleDir, "interop", "amplify")
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "aws-amplify")); err != nil {
-		t.Fatalf("the Node packages are not installed: run `npm ci` in %s (make test does it)", dir)
-	}
 	s, _ := setupWith(t, func(c *Config) { c.Concurrency = 1 })
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", "interop.mjs")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(),
+	amplifytest.Run(t, filepath.Join(moduleDir, "interop", "amplify"),
 		"NODE_EXTRA_CA_CERTS="+s.CAFile(),
 		"EVENTS_ENDPOINT="+s.Template.Events.HTTPEndpoint,
 		"EVENTS_API_KEY="+s.EventsAPIKey(),
@@ -33,12 +23,4 @@ func TestAmplifyClientAgainstTheStack(t *testing.T) {
 		"ACCESS_KEY_ID="+caller.AccessKeyID,
 		"SECRET_ACCESS_KEY="+caller.SecretAccessKey,
 	)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("interop.mjs: %v\n%s", err, out)
-	}
-	if !strings.Contains(string(out), `"ok":true`) {
-		t.Fatalf("interop.mjs did not report success:\n%s", out)
-	}
-	t.Logf("interop.mjs: %s", strings.TrimSpace(string(out)))
 }
