@@ -26,8 +26,17 @@ type Reporter interface {
 type Type struct {
 	Name    string
 	Timeout time.Duration // the deadline of the context each attempt gets
+	params  reflect.Type  // P, from which the parameters' JSON Schema is derived
+	about   string        // the description of the parameters' schema
 	decode  func(raw json.RawMessage) (any, error)
 	run     func(ctx context.Context, params any, r Reporter) (any, error)
+}
+
+// Describe returns t with a description, which the parameters' JSON Schema
+// (and so the API documents, the console and jobsctl) shows.
+func (t Type) Describe(text string) Type {
+	t.about = text
+	return t
 }
 
 // Define makes a job type whose parameters decode into P and are checked by
@@ -37,6 +46,7 @@ func Define[P any](name string, timeout time.Duration, run func(ctx context.Cont
 	return Type{
 		Name:    name,
 		Timeout: timeout,
+		params:  reflect.TypeFor[P](),
 		decode: func(raw json.RawMessage) (any, error) {
 			var p P
 			if err := decodeStrict(raw, &p); err != nil {
@@ -53,10 +63,13 @@ func Define[P any](name string, timeout time.Duration, run func(ctx context.Cont
 // Registry holds the job types a deployment can run.
 type Registry struct {
 	types    map[string]Type
+	schemas  map[string]json.RawMessage // by type name: the parameters' JSON Schema
 	validate *validator.Validate
 }
 
-// NewRegistry returns a registry of the given types; names must be unique.
+// NewRegistry returns a registry of the given types; names must be unique,
+// and every `validate` rule of their parameters must have a JSON Schema
+// mapping (see parameterSchema), so that the documents show every rule.
 func NewRegistry(types ...Type) (*Registry, error) {
 	v := validator.New(validator.WithRequiredStructEnabled())
 	v.RegisterTagNameFunc(func(f reflect.StructField) string {
@@ -66,7 +79,7 @@ func NewRegistry(types ...Type) (*Registry, error) {
 		}
 		return name
 	})
-	r := &Registry{types: make(map[string]Type, len(types)), validate: v}
+	r := &Registry{types: make(map[string]Type, len(types)), schemas: make(map[string]json.RawMessage, len(types)), validate: v}
 	for _, t := range types {
 		if t.Name == "" || t.decode == nil {
 			return nil, errors.New("jobs: a job type needs a name and must be made with Define")
@@ -74,9 +87,20 @@ func NewRegistry(types ...Type) (*Registry, error) {
 		if _, dup := r.types[t.Name]; dup {
 			return nil, fmt.Errorf("jobs: job type %q registered twice", t.Name)
 		}
+		schema, err := parameterSchema(t.params, t.about, v)
+		if err != nil {
+			return nil, fmt.Errorf("jobs: job type %q: parameters: %w", t.Name, err)
+		}
 		r.types[t.Name] = t
+		r.schemas[t.Name] = schema
 	}
 	return r, nil
+}
+
+// ParameterSchema returns the JSON Schema of the parameters of the type called name.
+func (r *Registry) ParameterSchema(name string) (json.RawMessage, bool) {
+	s, ok := r.schemas[name]
+	return s, ok
 }
 
 // Names lists the registered type names in order.

@@ -6,6 +6,7 @@ package jobtypes
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/asyncjobs/asyncjobs/jobs"
@@ -35,16 +36,21 @@ func DefaultConfig() Config { return Config{Second: time.Second, OrderStep: 500 
 // New returns a registry of every shipped type.
 func New(cfg Config) (*jobs.Registry, error) {
 	return jobs.NewRegistry(
-		jobs.Define(Sleep, (MaxSleepSeconds+10)*cfg.Second, sleepJob(cfg.Second)),
-		jobs.Define(FullName, 10*time.Second, fullName),
-		jobs.Define(Order, time.Minute+10*cfg.OrderStep, orderJob(cfg.OrderStep)),
-		jobs.Define(Noop, 10*time.Second, noop),
+		jobs.Define(Sleep, (MaxSleepSeconds+10)*cfg.Second, sleepJob(cfg.Second)).Describe(fmt.Sprintf(
+			`The sample job: sleeps, then results in {"message": "I slept for N seconds"}. Values above the processing limit (%d) `+
+				`are accepted and fail in the processor on purpose (error type SecondsAboveLimit), to exercise the failure path.`, MaxSleepSeconds)),
+		jobs.Define(FullName, 10*time.Second, fullName).Describe(
+			`Results in {"fullname": "<name> <surname>"}.`),
+		jobs.Define(Order, time.Minute+10*cfg.OrderStep, orderJob(cfg.OrderStep)).Describe(
+			`A delivery workflow that reports the progress steps `+strings.Join(OrderSteps[:len(OrderSteps)-1], ", ")+
+				` and `+OrderSteps[len(OrderSteps)-1]+`, then results in {"orderId": "<orderId>", "status": "`+OrderSteps[len(OrderSteps)-1]+`"}.`),
+		jobs.Define(Noop, 10*time.Second, noop).Describe(`Does nothing; results in {}.`),
 	)
 }
 
 // SleepParams are the parameters of the sleep job, the reference sample's body.
 type SleepParams struct {
-	Seconds *int `json:"seconds" validate:"required,min=1"`
+	Seconds *int `json:"seconds" validate:"required,min=1" jsonschema:"description=How many seconds to sleep."`
 }
 
 func sleepJob(second time.Duration) func(context.Context, SleepParams, jobs.Reporter) (any, error) {
@@ -63,8 +69,8 @@ func sleepJob(second time.Duration) func(context.Context, SleepParams, jobs.Repo
 
 // FullNameParams are the parameters of the fullname job.
 type FullNameParams struct {
-	Name    string `json:"name" validate:"required,max=200"`
-	Surname string `json:"surname" validate:"required,max=200"`
+	Name    string `json:"name" validate:"required,max=200" jsonschema:"description=The given name."`
+	Surname string `json:"surname" validate:"required,max=200" jsonschema:"description=The family name."`
 }
 
 func fullName(_ context.Context, p FullNameParams, _ jobs.Reporter) (any, error) {
@@ -73,8 +79,8 @@ func fullName(_ context.Context, p FullNameParams, _ jobs.Reporter) (any, error)
 
 // OrderParams are the parameters of the order job.
 type OrderParams struct {
-	OrderID string `json:"orderId" validate:"required,max=100"`
-	Items   int    `json:"items,omitempty" validate:"omitempty,min=1,max=1000"`
+	OrderID string `json:"orderId" validate:"required,max=100" jsonschema:"description=The order's id (returned in the result)."`
+	Items   int    `json:"items,omitempty" validate:"omitempty,min=1,max=1000" jsonschema:"description=How many items the order holds; 0 or left out means not given."`
 }
 
 // OrderSteps are the steps an order goes through, reported as progress.
