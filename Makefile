@@ -6,7 +6,7 @@ ARGS    ?=
 NODE_DIRS := interop/amplify postman internal/dynalite/node infra
 NODE_DEPS := $(addsuffix /node_modules/.package-lock.json,$(NODE_DIRS))
 
-.PHONY: run test lint build clean help lambdas fuzz-seeds infra-test infra-go-test synth aws-local deploy bench
+.PHONY: run test lint build clean help lambdas fuzz-seeds infra-test infra-go-test synth aws-local deploy bench openapi
 
 ## run: start the whole system in the foreground (ARGS="--addr 127.0.0.1:9090" to pass flags)
 run:
@@ -70,6 +70,10 @@ deploy: lambdas infra/node_modules/.package-lock.json
 ## bench: measure jobsd against a bare gin baseline and the targets of issue 12 (a few minutes; 1M jobs stored for GET); writes bench-results.json
 bench:
 	$(GO) run ./cmd/jobsbench $(BENCH_ARGS)
+
+## openapi: write the job types' parameter schemas into handlers/openapi.json (after adding or changing a job type; a test fails when it is stale)
+openapi:
+	$(GO) run ./cmd/openapi
 
 ## clean: remove built binaries (not ./data)
 clean:
