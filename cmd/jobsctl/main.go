@@ -50,6 +50,7 @@ Commands:
   wait <job id>    wait until the job finishes (--timeout D to give up)
   cancel <job id>  cancel a Pending or Running job
   watch <job id>   print the job's changes as they are pushed, until it finishes
+  types            list the job types and their parameters
   replay           moved: 'jobsd replay' replays a stopped jobsd's archived
                    failures; in AWS use 'aws events start-replay'
 
@@ -67,7 +68,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return errors.New("no command given")
 	}
 	commands := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
-		"submit": submit, "get": get, "wait": wait, "cancel": cancel, "watch": watch, "replay": replay,
+		"submit": submit, "get": get, "wait": wait, "cancel": cancel, "watch": watch, "replay": replay, "types": types,
 	}
 	if cmd, ok := commands[args[0]]; ok {
 		return cmd(ctx, args[1:], stdout, stderr)

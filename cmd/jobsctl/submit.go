@@ -17,7 +17,7 @@ func submit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs := flag.NewFlagSet("submit", flag.ContinueOnError)
 	api := apiFlags(fs)
 	events := eventsFlags(fs)
-	jobType := fs.String("type", "", `the job type (sleep, fullname, order, noop); without it the parameters are the sample sleep job's, such as '{"seconds":2}'`)
+	jobType := fs.String("type", "", `the job type ('jobsctl types' lists them with their parameters); without it the parameters are the sample sleep job's, such as '{"seconds":2}'`)
 	follow := fs.Bool("wait", false, "follow the job until it finishes, printing each change (pushed events, else long polls), and exit by its outcome")
 	key := fs.String("idempotency-key", "", "send Idempotency-Key: the same key and request give the same job; the same key with another request is refused")
 	fs.Usage = func() {
