@@ -49,6 +49,7 @@ type jobItem struct {
 	Progress       *progressItem `dynamodbav:"progress,omitempty"`
 	Attempts       int           `dynamodbav:"attempts"`
 	CreatedAt      string        `dynamodbav:"createdAt,omitempty"`
+	ListKey        string        `dynamodbav:"listKey,omitempty"` // the sort key of IndexByOwner
 	UpdatedAt      string        `dynamodbav:"updatedAt,omitempty"`
 	StartedAt      string        `dynamodbav:"startedAt,omitempty"`
 	FinishedAt     string        `dynamodbav:"finishedAt,omitempty"`
@@ -139,6 +140,7 @@ func toJobItem(j jobs.Job) (jobItem, error) {
 			return jobItem{}, err
 		}
 	}
+	it.ListKey = listKey(it.CreatedAt, it.ID)
 	return it, nil
 }
 

@@ -17,6 +17,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -47,7 +48,7 @@ func Run(t *testing.T, newStore func(t *testing.T) jobs.Store) {
 		{"DeleteFreesIdempotencyKey", testDelete},
 		{"ConcurrentUpdatesLoseNothing", testConcurrentUpdates},
 	}
-	for _, c := range append(cases, optionalCases...) {
+	for _, c := range slices.Concat(cases, listCases, optionalCases) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			c.test(t, newStore(t))
