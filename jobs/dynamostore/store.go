@@ -222,9 +222,9 @@ func translate(err error) error {
 }
 
 // isJobID reports whether id can be a job's: not empty, and not an
-// idempotency entry's.
+// idempotency entry's or the cursor key's.
 func isJobID(id string) bool {
-	return id != "" && !strings.HasPrefix(id, keyPrefix)
+	return id != "" && !strings.HasPrefix(id, keyPrefix) && id != cursorKeyID
 }
 
 func key(id string) map[string]types.AttributeValue {
