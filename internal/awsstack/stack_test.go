@@ -168,8 +168,13 @@ func TestBootstrapsNameTheirMainPackages(t *testing.T) {
 func TestTableAPIAndEvents(t *testing.T) {
 	t.Parallel()
 	s, _ := load(t)
-	if !slices.Equal(s.Table.Keys, []Key{{"id", "HASH"}}) || !slices.Equal(s.Table.Attributes, []Attribute{{"id", "S"}}) || s.Table.TTLAttribute != "expiresAt" {
+	if !slices.Equal(s.Table.Keys, []Key{{"id", "HASH"}}) || !slices.Equal(s.Table.Attributes, []Attribute{{"id", "S"}, {"owner", "S"}, {"listKey", "S"}}) ||
+		s.Table.TTLAttribute != "expiresAt" {
 		t.Errorf("table %+v", s.Table)
+	}
+	if len(s.Table.Indexes) != 1 || s.Table.Indexes[0].Name != "byOwner" || s.Table.Indexes[0].Projection != "ALL" ||
+		!slices.Equal(s.Table.Indexes[0].Keys, []Key{{"owner", "HASH"}, {"listKey", "RANGE"}}) {
+		t.Errorf("table indexes %+v, want byOwner on owner and listKey, ALL", s.Table.Indexes)
 	}
 	if s.API.Stage != "prod" {
 		t.Errorf("stage %q, want prod", s.API.Stage)
