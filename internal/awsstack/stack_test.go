@@ -189,7 +189,7 @@ func TestTableAPIAndEvents(t *testing.T) {
 			jobRoutes = append(jobRoutes, r.Method+" "+r.Path+" "+r.Auth)
 		}
 	}
-	if want := []string{"POST /jobs AWS_IAM", "DELETE /jobs/{id} AWS_IAM", "GET /jobs/{id} AWS_IAM"}; !slices.Equal(jobRoutes, want) {
+	if want := []string{"GET /jobs AWS_IAM", "POST /jobs AWS_IAM", "DELETE /jobs/{id} AWS_IAM", "GET /jobs/{id} AWS_IAM"}; !slices.Equal(jobRoutes, want) {
 		t.Errorf("job routes %q, want %q", jobRoutes, want)
 	}
 	missing, ok := s.API.GatewayResponses["MISSING_AUTHENTICATION_TOKEN"]
