@@ -10,10 +10,7 @@ import (
 )
 
 // The cases of List.
-var listCases = []struct {
-	name string
-	test func(t *testing.T, s jobs.Store)
-}{
+var listCases = []suiteCase{
 	{"ListNewestFirst", testListNewestFirst},
 	{"ListPagesWithoutGapsWhileJobsAreAdded", testListPaging},
 	{"ListFilters", testListFilters},

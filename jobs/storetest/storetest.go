@@ -30,10 +30,7 @@ import (
 // see each other's jobs.
 func Run(t *testing.T, newStore func(t *testing.T) jobs.Store) {
 	t.Helper()
-	cases := []struct {
-		name string
-		test func(t *testing.T, s jobs.Store)
-	}{
+	cases := []suiteCase{
 		{"CreateGetRoundTrip", testRoundTrip},
 		{"StoredJobSharesNoMemory", testNoAliasing},
 		{"GetMissing", testGetMissing},
@@ -54,6 +51,12 @@ func Run(t *testing.T, newStore func(t *testing.T) jobs.Store) {
 			c.test(t, newStore(t))
 		})
 	}
+}
+
+// suiteCase is one case of the suite.
+type suiteCase struct {
+	name string
+	test func(t *testing.T, s jobs.Store)
 }
 
 // base is a time with nanoseconds, for the jobs of the suite.
