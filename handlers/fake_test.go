@@ -153,3 +153,10 @@ func (f *fakeService) GetEncoded(ctx context.Context, owner, id string) (jobs.En
 	}
 	return e, nil
 }
+
+func (f *fakeService) List(_ context.Context, req jobs.ListRequest) (jobs.ListResult, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.owners = append(f.owners, req.Owner)
+	return jobs.ListResult{}, f.begin()
+}

@@ -1,5 +1,5 @@
 // Package handlers is the HTTP API of the jobs service on gin: submitting,
-// reading, waiting for and cancelling jobs, with every error rendered as an
+// reading, listing, waiting for and cancelling jobs, with every error rendered as an
 // RFC 9457 problem. The same engine serves API Gateway (through the Lambda
 // proxy) and the local server; openapi.json describes it.
 package handlers
@@ -28,6 +28,7 @@ type Service interface {
 	Submit(ctx context.Context, req jobs.SubmitRequest) (job jobs.Job, replayed bool, err error)
 	Get(ctx context.Context, owner, id string) (jobs.Job, error)
 	GetEncoded(ctx context.Context, owner, id string) (jobs.Encoded, error)
+	List(ctx context.Context, req jobs.ListRequest) (jobs.ListResult, error)
 	Cancel(ctx context.Context, owner, id string) (jobs.Job, error)
 	Wait(ctx context.Context, owner, id string, d time.Duration, answerBy time.Time) (jobs.Job, error)
 }
@@ -71,6 +72,7 @@ func New(cfg Config) *gin.Engine {
 	// that probes and browsers need no signature.
 	api := e.Group("/jobs", authenticate(cfg.Authenticator, cfg.MaxBodyBytes))
 	api.POST("", h.submit)
+	api.GET("", h.list)
 	api.GET("/:id", h.get)
 	api.DELETE("/:id", h.cancel)
 	e.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })

@@ -17,8 +17,8 @@ func TestRoutingErrors(t *testing.T) {
 		status         int
 		allow          string
 	}{
-		{http.MethodPut, "/jobs", 405, "POST"},
-		{http.MethodGet, "/jobs", 405, "POST"},
+		{http.MethodPut, "/jobs", 405, "POST, GET"},
+		{http.MethodDelete, "/jobs", 405, "POST, GET"},
 		{http.MethodPost, "/jobs/pending-1", 405, "GET, DELETE"},
 		{http.MethodGet, "/nothing-here", 404, ""},
 		{http.MethodPost, "/jobs/", 404, ""},

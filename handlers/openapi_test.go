@@ -13,6 +13,7 @@ import (
 // reachable everywhere a handler calls the service.
 var exercised = map[string][]int{
 	"POST /jobs":        {200, 202, 400, 413, 415, 422, 500, 503},
+	"GET /jobs":         {200, 400, 500, 503},
 	"GET /jobs/{id}":    {200, 400, 404, 500, 503},
 	"DELETE /jobs/{id}": {200, 404, 409, 500, 503},
 	"GET /healthz":      {200},

@@ -45,6 +45,12 @@ func setupReal(t testing.TB, invokeErr error) (http.Handler, *memstore.Store) {
 // setupRealOver is setupReal over the given store.
 func setupRealOver(t testing.TB, store jobs.Store, invokeErr error) http.Handler {
 	t.Helper()
+	return New(Config{Service: realService(t, store, invokeErr)})
+}
+
+// realService is the *jobs.Service of setupRealOver.
+func realService(t testing.TB, store jobs.Store, invokeErr error) *jobs.Service {
+	t.Helper()
 	types, err := jobs.NewRegistry(
 		jobs.Define("sleep", time.Minute, func(context.Context, sleepParameters, jobs.Reporter) (any, error) { return nil, nil }),
 		jobs.Define("noop", time.Minute, func(context.Context, struct{}, jobs.Reporter) (any, error) { return nil, nil }),
@@ -53,10 +59,10 @@ func setupRealOver(t testing.TB, store jobs.Store, invokeErr error) http.Handler
 		t.Fatal(err)
 	}
 	var ids atomic.Int64
-	svc := jobs.NewService(jobs.ServiceConfig{
+	return jobs.NewService(jobs.ServiceConfig{
 		Store: store, Types: types, Invoker: invoker{err: invokeErr}, Notifier: quiet{}, Watcher: quiet{},
 		Clock: fixedClock{}, Retention: time.Hour, Logger: slog.New(slog.DiscardHandler), Encode: jobjson.Append,
-		NewID: func() string { return fmt.Sprintf("0000-%d", ids.Add(1)) },
+		NewID:     func() string { return fmt.Sprintf("0000-%d", ids.Add(1)) },
+		CursorKey: []byte("the handlers' tests' cursor key."),
 	})
-	return New(Config{Service: svc})
 }

@@ -29,6 +29,7 @@ const accessLogFormat = `{"requestId":"$context.requestId","extendedRequestId":"
 // execute-api ARN. /healthz and /openapi.json are the function's too.
 var apiRoutes = []struct{ method, path string }{
 	{"POST", "/jobs"},
+	{"GET", "/jobs"},
 	{"GET", "/jobs/*"},
 	{"DELETE", "/jobs/*"},
 	{"GET", "/healthz"},
@@ -55,7 +56,7 @@ func newRestAPI(stack awscdk.Stack, cfg Config, handler awslambda.IFunction) res
 	iamOnly := &awsapigateway.MethodOptions{AuthorizationType: awsapigateway.AuthorizationType_IAM}
 	api := awsapigateway.NewRestApi(stack, jsii.String("JobsApi"), &awsapigateway.RestApiProps{
 		RestApiName:          jsii.String(*stack.StackName() + "-jobs"),
-		Description:          jsii.String("Async jobs: POST /jobs, GET /jobs/{id}, DELETE /jobs/{id}, GET /healthz, GET /openapi.json (SigV4, service execute-api)"),
+		Description:          jsii.String("Async jobs: POST /jobs, GET /jobs, GET /jobs/{id}, DELETE /jobs/{id}, GET /healthz, GET /openapi.json (SigV4, service execute-api)"),
 		EndpointTypes:        &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL},
 		DefaultMethodOptions: iamOnly,
 		// Access logging needs the account's API Gateway CloudWatch role;
@@ -81,6 +82,7 @@ func newRestAPI(stack awscdk.Stack, cfg Config, handler awslambda.IFunction) res
 	// No request validator or model: the function checks every body and
 	// answers field-level problem+json, the same in both shapes.
 	jobs.AddMethod(jsii.String("POST"), integration, iamOnly)
+	jobs.AddMethod(jsii.String("GET"), integration, iamOnly)
 	job := jobs.AddResource(jsii.String("{id}"), nil)
 	job.AddMethod(jsii.String("GET"), integration, iamOnly)
 	job.AddMethod(jsii.String("DELETE"), integration, iamOnly)
@@ -151,7 +153,7 @@ func newInvokeRole(stack awscdk.Stack, api awsapigateway.RestApi) awsiam.Role {
 				"sts:RoleSessionName": "${aws:username}",
 			},
 		}),
-		Description: jsii.String("Calls the jobs API: POST /jobs, GET /jobs/*, DELETE /jobs/*, GET /healthz, GET /openapi.json; " +
+		Description: jsii.String("Calls the jobs API: POST /jobs, GET /jobs, GET /jobs/*, DELETE /jobs/*, GET /healthz, GET /openapi.json; " +
 			"IAM users assume it with their user name as the session name"),
 	})
 	arns := make([]*string, 0, len(apiRoutes))

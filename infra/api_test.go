@@ -31,8 +31,8 @@ func methodPaths(t *testing.T, tpl template) map[string]string {
 func TestEveryMethodRequiresIAM(t *testing.T) {
 	tpl := setup(t)
 	methods := tpl.ofType("AWS::ApiGateway::Method")
-	if len(methods) != 5 {
-		t.Errorf("want 5 methods, got %d", len(methods))
+	if len(methods) != 6 {
+		t.Errorf("want 6 methods, got %d", len(methods))
 	}
 	for id, m := range methods {
 		if got := m.Properties["AuthorizationType"]; got != "AWS_IAM" {
@@ -41,7 +41,7 @@ func TestEveryMethodRequiresIAM(t *testing.T) {
 	}
 	routes := slices.Sorted(maps.Values(methodPaths(t, tpl)))
 	// The function serves /healthz and /openapi.json too: signed like the rest.
-	want := []string{"DELETE /jobs/{id}", "GET /healthz", "GET /jobs/{id}", "GET /openapi.json", "POST /jobs"}
+	want := []string{"DELETE /jobs/{id}", "GET /healthz", "GET /jobs", "GET /jobs/{id}", "GET /openapi.json", "POST /jobs"}
 	if !slices.Equal(routes, want) {
 		t.Errorf("routes = %v, want %v", routes, want)
 	}
@@ -211,7 +211,7 @@ func TestInvokeRoleAllowsOnlyTheAPIRoutes(t *testing.T) {
 		routes = append(routes, route)
 	}
 	slices.Sort(routes)
-	if want := []string{"DELETE/jobs/*", "GET/healthz", "GET/jobs/*", "GET/openapi.json", "POST/jobs"}; !slices.Equal(routes, want) {
+	if want := []string{"DELETE/jobs/*", "GET/healthz", "GET/jobs", "GET/jobs/*", "GET/openapi.json", "POST/jobs"}; !slices.Equal(routes, want) {
 		t.Errorf("routes = %v, want exactly %v", routes, want)
 	}
 }

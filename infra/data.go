@@ -12,9 +12,14 @@ import (
 // deletion is lazy.
 const ttlAttribute = "expiresAt"
 
-// newJobsTable creates the jobs table: one item per job under its id,
-// on-demand, encrypted with a customer-managed key, with point-in-time
-// recovery. The table and its key outlive the stack (RETAIN): deleting the
+// ownerIndex is the index of jobs/dynamostore's List (IndexByOwner): an
+// owner's jobs (partition key "owner") by creation, then id (sort key
+// "listKey"), every attribute projected, since a list answers whole jobs.
+const ownerIndex = "byOwner"
+
+// newJobsTable creates the jobs table: one item per job under its id, with
+// the index ownerIndex, on-demand, encrypted with a customer-managed key,
+// with point-in-time recovery. The table and its key outlive the stack (RETAIN): deleting the
 // stack never deletes jobs.
 func newJobsTable(stack awscdk.Stack) awsdynamodb.Table {
 	key := awskms.NewKey(stack, jsii.String("JobsTableKey"), &awskms.KeyProps{
@@ -22,7 +27,7 @@ func newJobsTable(stack awscdk.Stack) awsdynamodb.Table {
 		EnableKeyRotation: jsii.Bool(true),
 		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
 	})
-	return awsdynamodb.NewTable(stack, jsii.String("JobsTable"), &awsdynamodb.TableProps{
+	table := awsdynamodb.NewTable(stack, jsii.String("JobsTable"), &awsdynamodb.TableProps{
 		PartitionKey: &awsdynamodb.Attribute{Name: jsii.String("id"), Type: awsdynamodb.AttributeType_STRING},
 		BillingMode:  awsdynamodb.BillingMode_PAY_PER_REQUEST,
 		PointInTimeRecoverySpecification: &awsdynamodb.PointInTimeRecoverySpecification{
@@ -33,4 +38,11 @@ func newJobsTable(stack awscdk.Stack) awsdynamodb.Table {
 		TimeToLiveAttribute: jsii.String(ttlAttribute),
 		RemovalPolicy:       awscdk.RemovalPolicy_RETAIN,
 	})
+	table.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
+		IndexName:      jsii.String(ownerIndex),
+		PartitionKey:   &awsdynamodb.Attribute{Name: jsii.String("owner"), Type: awsdynamodb.AttributeType_STRING},
+		SortKey:        &awsdynamodb.Attribute{Name: jsii.String("listKey"), Type: awsdynamodb.AttributeType_STRING},
+		ProjectionType: awsdynamodb.ProjectionType_ALL,
+	})
+	return table
 }

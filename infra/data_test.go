@@ -12,7 +12,20 @@ func TestJobsTable(t *testing.T) {
 		want     any
 	}{
 		{"KeySchema", []any{map[string]any{"AttributeName": "id", "KeyType": "HASH"}}},
-		{"AttributeDefinitions", []any{map[string]any{"AttributeName": "id", "AttributeType": "S"}}},
+		{"AttributeDefinitions", []any{
+			map[string]any{"AttributeName": "id", "AttributeType": "S"},
+			map[string]any{"AttributeName": "owner", "AttributeType": "S"},
+			map[string]any{"AttributeName": "listKey", "AttributeType": "S"},
+		}},
+		// jobs/dynamostore's List: an owner's jobs by creation, whole.
+		{"GlobalSecondaryIndexes", []any{map[string]any{
+			"IndexName": "byOwner",
+			"KeySchema": []any{
+				map[string]any{"AttributeName": "owner", "KeyType": "HASH"},
+				map[string]any{"AttributeName": "listKey", "KeyType": "RANGE"},
+			},
+			"Projection": map[string]any{"ProjectionType": "ALL"},
+		}}},
 		{"BillingMode", "PAY_PER_REQUEST"},
 		{"TimeToLiveSpecification", map[string]any{"AttributeName": "expiresAt", "Enabled": true}},
 		{"PointInTimeRecoverySpecification", map[string]any{"PointInTimeRecoveryEnabled": true}},

@@ -47,7 +47,8 @@ type jobFunctions struct {
 // The DynamoDB calls each function makes through jobs/dynamostore: Get and
 // Update read with GetItem and write with a conditional PutItem; Create
 // does too; Delete (the API, when a job cannot be dispatched) uses
-// DeleteItem. Nothing scans, queries or batches.
+// DeleteItem; List (the API) queries the index byOwner, and nothing else
+// queries. Nothing scans or batches.
 var (
 	apiTableActions    = []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"}
 	updateTableActions = []string{"dynamodb:GetItem", "dynamodb:PutItem"} // the processor and the error handler: Update only
@@ -130,6 +131,7 @@ func newJobFunctions(stack awscdk.Stack, cfg Config, table awsdynamodb.Table, ev
 	})
 
 	grantTable(table, f.api, apiTableActions)
+	grantIndexQuery(table, f.api, ownerIndex)
 	grantTable(table, f.processor, updateTableActions)
 	grantTable(table, f.errorHandler, updateTableActions)
 	allowInvoke(f.api, f.processor)
@@ -142,10 +144,20 @@ func newJobFunctions(stack awscdk.Stack, cfg Config, table awsdynamodb.Table, ev
 	return f
 }
 
-// grantTable lets fn call actions on the table and decrypt with its key.
+// grantTable lets fn call actions on the table (its items: not its indexes,
+// which table.Grant would add) and decrypt with its key.
 func grantTable(table awsdynamodb.Table, fn awslambda.Function, actions []string) {
-	table.Grant(fn, *jsii.Strings(actions...)...)
+	awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
+		Grantee: fn, Actions: jsii.Strings(actions...), ResourceArns: jsii.Strings(*table.TableArn()),
+	})
 	table.EncryptionKey().Grant(fn, *jsii.Strings(tableKeyActions...)...)
+}
+
+// grantIndexQuery lets fn query the table's index, and nothing else of it.
+func grantIndexQuery(table awsdynamodb.Table, fn awslambda.Function, index string) {
+	awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
+		Grantee: fn, Actions: jsii.Strings("dynamodb:Query"), ResourceArns: jsii.Strings(*table.TableArn() + "/index/" + index),
+	})
 }
 
 // allowInvoke lets fn invoke target's unqualified ARN, the only one the

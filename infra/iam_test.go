@@ -96,9 +96,9 @@ func roleOf(tpl template, functionID string) string {
 // TestFunctionsHaveLeastPrivilege pins every action each function's role
 // may take, on exactly which resources. The DynamoDB actions are the calls
 // of jobs/dynamostore that each function's code makes: the API creates
-// (GetItem, PutItem), reads, cancels (Update: GetItem, PutItem) and deletes
-// a job it could not dispatch (DeleteItem); the processor and the error
-// handler only Update.
+// (GetItem, PutItem), reads, cancels (Update: GetItem, PutItem), deletes
+// a job it could not dispatch (DeleteItem) and lists (Query on the index
+// byOwner); the processor and the error handler only Update.
 func TestFunctionsHaveLeastPrivilege(t *testing.T) {
 	tpl := setup(t)
 	arn := func(typ, prefix, attribute string) string {
@@ -119,7 +119,8 @@ func TestFunctionsHaveLeastPrivilege(t *testing.T) {
 	}{
 		{apiFn, map[string][]string{
 			"dynamodb:GetItem": table, "dynamodb:PutItem": table, "dynamodb:DeleteItem": table,
-			"kms:Decrypt": key, "kms:DescribeKey": key, "kms:Encrypt": key, "kms:GenerateDataKey": key,
+			"dynamodb:Query": {table[0] + "/index/byOwner"}, // the list, on its index only
+			"kms:Decrypt":    key, "kms:DescribeKey": key, "kms:Encrypt": key, "kms:GenerateDataKey": key,
 			"logs:CreateLogStream":   logsOf("Api"),
 			"logs:PutLogEvents":      logsOf("Api"),
 			"lambda:InvokeFunction":  {render(getAtt(processor, "Arn"))}, // not its versions (Arn:*)

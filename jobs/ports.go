@@ -23,6 +23,11 @@ type Store interface {
 	Update(ctx context.Context, id string, fn func(*Job) error) (Job, error)
 	// Delete removes the job and its idempotency key; a missing job is not an error.
 	Delete(ctx context.Context, id string) error
+	// List returns a page of the query's owner's jobs that match it, in
+	// the order of ListQuery. Jobs created while an owner pages through the
+	// list come before the pages it has seen, so following Next neither
+	// skips nor repeats a job.
+	List(ctx context.Context, q ListQuery) (ListPage, error)
 }
 
 // Invoker dispatches a job to the processor asynchronously. It returns
@@ -106,4 +111,49 @@ type SoftUpdater interface {
 	// later durable write, or the store's next commit, makes it durable.
 	// After a crash the job may read as it was before the change.
 	UpdateSoft(ctx context.Context, id string, fn func(*Job) error) (Job, error)
+}
+
+// ListQuery asks a Store for one page of an owner's jobs, newest first:
+// CreatedAt descending, then ID descending.
+type ListQuery struct {
+	Owner  string
+	Status Status    // only jobs in this status; "" for any
+	Type   string    // only jobs of this type; "" for any
+	After  *Position // only jobs after this one in the order; nil: from the newest
+	Limit  int       // at most this many jobs, at least 1
+	Now    time.Time // jobs expired at Now are left out
+}
+
+// Position is a place in an owner's list: the job with this CreatedAt and ID,
+// whether or not it still exists.
+type Position struct {
+	CreatedAt time.Time
+	ID        string
+}
+
+// Before reports whether p comes before q in the list (p is newer).
+func (p Position) Before(q Position) bool {
+	if c := p.CreatedAt.Compare(q.CreatedAt); c != 0 {
+		return c > 0
+	}
+	return p.ID > q.ID
+}
+
+// ListPage is what a Store found for a ListQuery.
+type ListPage struct {
+	Jobs []Job
+	// Next is where the next page starts, nil when the store looked at all
+	// of the owner's jobs. A store may stop looking before it has Limit jobs
+	// (it bounds the work of one page); the next page then goes on from Next.
+	Next *Position
+}
+
+// PositionOf is the position of j in its owner's list.
+func PositionOf(j Job) Position { return Position{CreatedAt: j.CreatedAt, ID: j.ID} }
+
+// Matches reports whether j belongs on a page of q: it is the owner's,
+// matches the filters, has not expired at q.Now and comes after q.After.
+func Matches(q ListQuery, j Job) bool {
+	return j.Owner == q.Owner && (q.Status == "" || j.Status == q.Status) && (q.Type == "" || j.Type == q.Type) &&
+		!j.Expired(q.Now) && (q.After == nil || q.After.Before(PositionOf(j)))
 }

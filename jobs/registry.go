@@ -124,8 +124,7 @@ func (r *Registry) Lookup(name string) (Type, bool) {
 func (r *Registry) Parameters(name string, raw json.RawMessage) (json.RawMessage, error) {
 	t, ok := r.types[name]
 	if !ok {
-		return nil, invalid("type", "oneof", strings.Join(r.Names(), " "),
-			fmt.Sprintf("type must be one of: %s", strings.Join(r.Names(), ", ")))
+		return nil, r.unknownType()
 	}
 	params, err := t.decode(raw)
 	if err != nil {
@@ -139,6 +138,12 @@ func (r *Registry) Parameters(name string, raw json.RawMessage) (json.RawMessage
 		return nil, fmt.Errorf("jobs: encode %s parameters: %w", name, err)
 	}
 	return canonical, nil
+}
+
+// unknownType is the refusal of a type name that is not registered.
+func (r *Registry) unknownType() *ValidationError {
+	return invalid("type", "oneof", strings.Join(r.Names(), " "),
+		fmt.Sprintf("type must be one of: %s", strings.Join(r.Names(), ", ")))
 }
 
 func (r *Registry) check(params any) error {

@@ -29,9 +29,12 @@ type ServiceConfig struct {
 	// Encode appends a job's public JSON (jobjson.Append) for GetEncoded
 	// when the Store is no EncodedReader.
 	Encode func(dst []byte, j Job) []byte
+	// CursorKey signs List's cursors (at least MinCursorKeyBytes): a secret
+	// of the service, the same for every instance and across restarts.
+	CursorKey []byte
 }
 
-// Service is what the API does with jobs: submit, read, cancel and wait.
+// Service is what the API does with jobs: submit, read, list, cancel and wait.
 type Service struct {
 	cfg     ServiceConfig
 	commits Committer

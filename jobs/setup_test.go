@@ -43,7 +43,7 @@ func setup(t *testing.T, types ...jobs.Type) *fixture {
 	var n atomic.Int64
 	f.config = jobs.ServiceConfig{
 		Store: store, Types: reg, Invoker: f.invoker, Notifier: f.hub, Watcher: f.hub, Clock: f.clock,
-		Retention: time.Hour, Logger: logger, Encode: jobjson.Append,
+		Retention: time.Hour, Logger: logger, Encode: jobjson.Append, CursorKey: []byte("a test key of thirty-two bytes.."),
 		NewID: func() string { return "job-" + string(rune('a'+n.Add(1))) },
 	}
 	f.service = jobs.NewService(f.config)

@@ -141,6 +141,10 @@ func Start(cfg Config) (sys *System, err error) {
 		}
 		s.cfg = cfg
 	}
+	cursorKey, err := eventskey.LoadCursorKey(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
 	s.events, err = startEvents(cfg, s.served)
 	if err != nil {
 		return nil, err
@@ -156,6 +160,7 @@ func Start(cfg Config) (sys *System, err error) {
 	service := jobs.NewService(jobs.ServiceConfig{
 		Store: store, Types: types, Invoker: jobInvoker, Notifier: notifier, Watcher: hub,
 		Clock: cfg.Clock, Retention: cfg.Retention, NewID: newJobID, Logger: cfg.Logger, Encode: jobjson.Append,
+		CursorKey: cursorKey,
 	})
 	s.listener, err = net.Listen("tcp", cfg.Addr)
 	if err != nil {

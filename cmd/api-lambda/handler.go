@@ -42,6 +42,7 @@ type apiDeps struct {
 	Clock        jobs.Clock
 	NewID        func() string
 	Logger       *slog.Logger
+	CursorKey    []byte // signs the list's cursors: the same in every instance
 }
 
 // api serves API Gateway's requests with the HTTP API's gin router.
@@ -60,6 +61,7 @@ func newAPI(d apiDeps) (*api, error) {
 	service := jobs.NewService(jobs.ServiceConfig{
 		Store: d.Store, Types: types, Invoker: d.Invoker, Notifier: notifier, Watcher: d.Watcher,
 		Clock: d.Clock, Retention: d.Retention, NewID: d.NewID, Logger: d.Logger, Encode: jobjson.Append,
+		CursorKey: d.CursorKey,
 	})
 	router := handlers.New(handlers.Config{
 		Service: service, Authenticator: callerIdentity(d.InvokeRole, d.Logger), Logger: d.Logger, MaxBodyBytes: d.MaxBodyBytes,

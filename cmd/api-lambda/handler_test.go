@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/asyncjobs/asyncjobs/jobs"
+	"github.com/asyncjobs/asyncjobs/jobs/jobjson"
 )
 
 func TestSubmitFromAPIGateway(t *testing.T) {
@@ -104,5 +106,37 @@ func TestGetWaitsThroughTheWatcher(t *testing.T) {
 	}
 	if elapsed := time.Since(start); elapsed > 10*time.Second {
 		t.Errorf("answered after %s: the watcher did not wake the request", elapsed)
+	}
+}
+
+func TestListFromAPIGateway(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	newer := f.seed(t)
+	newer.ID, newer.CreatedAt = "0192f0a4-6b1e-7c3d-9a2b-5e4f3a2b1c0e", now.Add(time.Second)
+	if _, err := f.store.Create(t.Context(), newer); err != nil {
+		t.Fatal(err)
+	}
+	req := fixture(t, "apigateway-get-job.json")
+	req.Resource, req.Path, req.PathParameters = "/jobs", "/jobs", nil
+	req.RequestContext.Path, req.RequestContext.ResourcePath = "/prod/jobs", "/jobs"
+	req.QueryStringParameters = map[string]string{"limit": "1"}
+	req.MultiValueQueryStringParameters = map[string][]string{"limit": {"1"}}
+	resp, err := f.api.handle(t.Context(), req)
+	var page struct {
+		Jobs []jobjson.Job `json:"jobs"`
+		Next string        `json:"next"`
+	}
+	if err != nil || resp.StatusCode != http.StatusOK || json.Unmarshal([]byte(resp.Body), &page) != nil ||
+		len(page.Jobs) != 1 || page.Jobs[0].ID != newer.ID || page.Next == "" {
+		t.Fatalf("status %d, body %s, %v; want 200 with the newer job and a next cursor", resp.StatusCode, resp.Body, err)
+	}
+	if link := resp.MultiValueHeaders["Link"]; len(link) != 1 || !strings.HasPrefix(link[0], "</prod/jobs?cursor=") {
+		t.Errorf("Link %v, want </prod/jobs?cursor=…>", link)
+	}
+	other := req
+	other.RequestContext.Identity.UserArn = "arn:aws:iam::123456789012:user/someone-else"
+	if resp, _ := f.api.handle(t.Context(), other); resp.StatusCode != http.StatusOK || strings.Contains(resp.Body, jobID) {
+		t.Errorf("another caller got %d %s, want 200 without the jobs", resp.StatusCode, resp.Body)
 	}
 }

@@ -53,6 +53,10 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	cursorKey, err := services.Store.CursorKey(context.Background())
+	if err != nil {
+		return err
+	}
 	a, err := newAPI(apiDeps{
 		Store:        services.Store,
 		Invoker:      lambdainvoker.New(awslambda.NewFromConfig(services.AWS), cfg.ProcessorFunction),
@@ -65,6 +69,7 @@ func run() error {
 		Clock:        clock,
 		NewID:        uuid.NewString,
 		Logger:       logger,
+		CursorKey:    cursorKey,
 	})
 	if err != nil {
 		return err

@@ -168,7 +168,7 @@ func setup(t *testing.T) *testAPI {
 	f.api, err = newAPI(apiDeps{
 		Store: store, Invoker: lambdainvoker.New(f.lambda, "jobs-processor"), Publisher: f.pub, Watcher: f.watcher,
 		Namespace: "jobs", Retention: DefaultRetention, InvokeRole: role, Clock: clock, NewID: func() string { return jobID },
-		Logger: slog.New(slog.NewTextHandler(f.logs, nil)),
+		Logger: slog.New(slog.NewTextHandler(f.logs, nil)), CursorKey: []byte("api-lambda's tests' cursor key.."),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -25,8 +25,9 @@ import (
 // signingService is the service API Gateway's AWS_IAM auth checks signatures for.
 const signingService = "execute-api"
 
-// maxResponse bounds what is read of an answer.
-const maxResponse = 1 << 20
+// maxResponse bounds what is read of an answer: a page of the list holds
+// up to 200 jobs.
+const maxResponse = 16 << 20
 
 // client calls the jobs API. Unless signing is off, every request is signed
 // with SigV4 over the hash of its actual body.
@@ -101,41 +102,81 @@ func (c *client) job(ctx context.Context, method, id string, query url.Values, h
 		}
 		path = append(path, id)
 	}
-	// JoinPath keeps the endpoint's own path: API Gateway's stage, /prod.
-	u, err := url.JoinPath(c.endpoint, path...)
-	if err != nil {
-		return jobs.Job{}, fmt.Errorf("--endpoint %q: %w", c.endpoint, err)
-	}
-	if len(query) > 0 {
-		u += "?" + query.Encode()
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
+	answer, u, err := c.do(ctx, method, path, query, header, body, id)
 	if err != nil {
 		return jobs.Job{}, err
-	}
-	for name, values := range header {
-		req.Header[name] = values
-	}
-	if err := c.sign(ctx, req, body); err != nil {
-		return jobs.Job{}, err
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return jobs.Job{}, fmt.Errorf("%s %s: %w", method, u, err)
-	}
-	defer resp.Body.Close()
-	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
-	if err != nil {
-		return jobs.Job{}, fmt.Errorf("%s %s: %w", method, u, err)
-	}
-	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusAccepted {
-		return jobs.Job{}, newAPIError(resp, answer, id, u)
 	}
 	j, err := decodeJob(answer)
 	if err != nil {
 		return jobs.Job{}, errors.Join(fmt.Errorf("%s %s: unreadable job", method, u), err)
 	}
 	return j, nil
+}
+
+// do sends one signed request to path under the endpoint and returns the
+// body of a 200 or 202 answer and the URL; any other answer is an *apiError
+// (about job id, if not empty).
+func (c *client) do(ctx context.Context, method string, path []string, query url.Values, header http.Header, body []byte, id string) ([]byte, string, error) {
+	// JoinPath keeps the endpoint's own path: API Gateway's stage, /prod.
+	u, err := url.JoinPath(c.endpoint, path...)
+	if err != nil {
+		return nil, "", fmt.Errorf("--endpoint %q: %w", c.endpoint, err)
+	}
+	if len(query) > 0 {
+		u += "?" + query.Encode()
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
+	if err != nil {
+		return nil, u, err
+	}
+	for name, values := range header {
+		req.Header[name] = values
+	}
+	if err := c.sign(ctx, req, body); err != nil {
+		return nil, u, err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, u, fmt.Errorf("%s %s: %w", method, u, err)
+	}
+	defer resp.Body.Close()
+	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+	if err != nil {
+		return nil, u, fmt.Errorf("%s %s: %w", method, u, err)
+	}
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusAccepted {
+		return nil, u, newAPIError(resp, answer, id, u)
+	}
+	return answer, u, nil
+}
+
+// listPage is a page of GET /jobs.
+type listPage struct {
+	Jobs []jobs.Job
+	Next string // the next page's cursor, "" on the last page
+}
+
+// list reads one page of the caller's jobs; query holds the filters, the
+// limit and the cursor.
+func (c *client) list(ctx context.Context, query url.Values) (listPage, error) {
+	answer, u, err := c.do(ctx, http.MethodGet, []string{"jobs"}, query, nil, nil, "")
+	if err != nil {
+		return listPage{}, err
+	}
+	var page struct {
+		Jobs []json.RawMessage `json:"jobs"`
+		Next string            `json:"next"`
+	}
+	if err := json.Unmarshal(answer, &page); err != nil {
+		return listPage{}, errors.Join(fmt.Errorf("GET %s: unreadable page", u), err)
+	}
+	out := listPage{Next: page.Next, Jobs: make([]jobs.Job, len(page.Jobs))}
+	for i, raw := range page.Jobs {
+		if out.Jobs[i], err = decodeJob(raw); err != nil {
+			return listPage{}, errors.Join(fmt.Errorf("GET %s: unreadable job", u), err)
+		}
+	}
+	return out, nil
 }
 
 // sign signs req for execute-api with the hash of body, which is also sent

@@ -1,5 +1,5 @@
 // Command jobsctl is the users' CLI of the async jobs API: it submits jobs,
-// reads, waits for, cancels and watches them over the SigV4-signed HTTP API
+// reads, lists, waits for, cancels and watches them over the SigV4-signed HTTP API
 // and the jobs' AppSync Events channels. It is a client only: replaying a
 // local failure archive is `jobsd replay`.
 package main
@@ -47,6 +47,8 @@ Commands:
                    submit a job; without --type the body is the sample job's,
                    e.g. '{"seconds":2}'; --wait follows it until it finishes
   get <job id>     print the job
+  ls [--status S] [--type T] [--limit N] [--all]
+                   list your jobs, newest first
   wait <job id>    wait until the job finishes (--timeout D to give up)
   cancel <job id>  cancel a Pending or Running job
   watch <job id>   print the job's changes as they are pushed, until it finishes
@@ -68,7 +70,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return errors.New("no command given")
 	}
 	commands := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
-		"submit": submit, "get": get, "wait": wait, "cancel": cancel, "watch": watch, "replay": replay, "types": types,
+		"submit": submit, "get": get, "ls": ls, "wait": wait, "cancel": cancel, "watch": watch, "replay": replay, "types": types,
 	}
 	if cmd, ok := commands[args[0]]; ok {
 		return cmd(ctx, args[1:], stdout, stderr)

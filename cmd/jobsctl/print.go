@@ -35,14 +35,24 @@ func (p printer) change(j jobs.Job) {
 }
 
 // job writes a job on its own: under a header row, or as a JSON document.
-func (p printer) job(j jobs.Job) {
+func (p printer) job(j jobs.Job) { p.jobs([]jobs.Job{j}, true) }
+
+// jobs writes jobs as rows of a table, under a header row if header is set,
+// or as JSON documents, one a line.
+func (p printer) jobs(list []jobs.Job, header bool) {
 	if p.json {
-		p.writeJSON(j)
+		for _, j := range list {
+			p.writeJSON(j)
+		}
 		return
 	}
 	tw := tabwriter.NewWriter(p.w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tTYPE\tSTATUS\tSEQ\tUPDATED\tDETAIL")
-	fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", j.ID, j.Type, j.Status, j.Seq, j.UpdatedAt.UTC().Format(timeLayout), detail(j))
+	if header {
+		fmt.Fprintln(tw, "ID\tTYPE\tSTATUS\tSEQ\tUPDATED\tDETAIL")
+	}
+	for _, j := range list {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", j.ID, j.Type, j.Status, j.Seq, j.UpdatedAt.UTC().Format(timeLayout), detail(j))
+	}
 	tw.Flush()
 }
 

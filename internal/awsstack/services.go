@@ -12,6 +12,14 @@ type Table struct {
 	Keys         []Key       // KeySchema
 	Attributes   []Attribute // AttributeDefinitions
 	TTLAttribute string      // "" without TTL
+	Indexes      []Index     // GlobalSecondaryIndexes
+}
+
+// Index is a global secondary index of the table.
+type Index struct {
+	Name       string
+	Keys       []Key
+	Projection string // ProjectionType: ALL, KEYS_ONLY or INCLUDE
 }
 
 // Key is an element of a key schema.
@@ -78,7 +86,7 @@ func (s *Stack) readTable(r *resolver, _ string) error {
 		return fmt.Errorf("%d DynamoDB tables, want one", len(ids))
 	}
 	id := ids[0]
-	props, err := r.properties(id, "KeySchema", "AttributeDefinitions", "TimeToLiveSpecification")
+	props, err := r.properties(id, "KeySchema", "AttributeDefinitions", "TimeToLiveSpecification", "GlobalSecondaryIndexes")
 	if err != nil {
 		return err
 	}
@@ -89,6 +97,13 @@ func (s *Stack) readTable(r *resolver, _ string) error {
 	}
 	for _, a := range list(props, "AttributeDefinitions") {
 		s.Table.Attributes = append(s.Table.Attributes, Attribute{Name: str(a, "AttributeName"), Type: str(a, "AttributeType")})
+	}
+	for _, gsi := range list(props, "GlobalSecondaryIndexes") {
+		index := Index{Name: str(gsi, "IndexName"), Projection: str(object(gsi, "Projection"), "ProjectionType")}
+		for _, k := range list(gsi, "KeySchema") {
+			index.Keys = append(index.Keys, Key{Name: str(k, "AttributeName"), Type: str(k, "KeyType")})
+		}
+		s.Table.Indexes = append(s.Table.Indexes, index)
 	}
 	if ttl := object(props, "TimeToLiveSpecification"); ttl["Enabled"] == true {
 		s.Table.TTLAttribute = str(ttl, "AttributeName")

@@ -168,8 +168,13 @@ func TestBootstrapsNameTheirMainPackages(t *testing.T) {
 func TestTableAPIAndEvents(t *testing.T) {
 	t.Parallel()
 	s, _ := load(t)
-	if !slices.Equal(s.Table.Keys, []Key{{"id", "HASH"}}) || !slices.Equal(s.Table.Attributes, []Attribute{{"id", "S"}}) || s.Table.TTLAttribute != "expiresAt" {
+	if !slices.Equal(s.Table.Keys, []Key{{"id", "HASH"}}) || !slices.Equal(s.Table.Attributes, []Attribute{{"id", "S"}, {"owner", "S"}, {"listKey", "S"}}) ||
+		s.Table.TTLAttribute != "expiresAt" {
 		t.Errorf("table %+v", s.Table)
+	}
+	if len(s.Table.Indexes) != 1 || s.Table.Indexes[0].Name != "byOwner" || s.Table.Indexes[0].Projection != "ALL" ||
+		!slices.Equal(s.Table.Indexes[0].Keys, []Key{{"owner", "HASH"}, {"listKey", "RANGE"}}) {
+		t.Errorf("table indexes %+v, want byOwner on owner and listKey, ALL", s.Table.Indexes)
 	}
 	if s.API.Stage != "prod" {
 		t.Errorf("stage %q, want prod", s.API.Stage)
@@ -184,7 +189,7 @@ func TestTableAPIAndEvents(t *testing.T) {
 			jobRoutes = append(jobRoutes, r.Method+" "+r.Path+" "+r.Auth)
 		}
 	}
-	if want := []string{"POST /jobs AWS_IAM", "DELETE /jobs/{id} AWS_IAM", "GET /jobs/{id} AWS_IAM"}; !slices.Equal(jobRoutes, want) {
+	if want := []string{"GET /jobs AWS_IAM", "POST /jobs AWS_IAM", "DELETE /jobs/{id} AWS_IAM", "GET /jobs/{id} AWS_IAM"}; !slices.Equal(jobRoutes, want) {
 		t.Errorf("job routes %q, want %q", jobRoutes, want)
 	}
 	missing, ok := s.API.GatewayResponses["MISSING_AUTHENTICATION_TOKEN"]

@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/asyncjobs/asyncjobs/internal/awsstack"
 )
@@ -30,7 +31,8 @@ func TestTableFromTheTemplate(t *testing.T) {
 	table := awsstack.Table{
 		Name:       "Stack-Jobs",
 		Keys:       []awsstack.Key{{Name: "pk", Type: "HASH"}, {Name: "sk", Type: "RANGE"}},
-		Attributes: []awsstack.Attribute{{Name: "pk", Type: "S"}, {Name: "sk", Type: "N"}},
+		Attributes: []awsstack.Attribute{{Name: "pk", Type: "S"}, {Name: "sk", Type: "N"}, {Name: "by", Type: "S"}},
+		Indexes:    []awsstack.Index{{Name: "bySk", Keys: []awsstack.Key{{Name: "by", Type: "HASH"}, {Name: "sk", Type: "RANGE"}}, Projection: "ALL"}},
 	}
 	for range 2 { // the second finds it made
 		if err := CreateTable(t.Context(), client, table); err != nil {
@@ -47,6 +49,10 @@ func TestTableFromTheTemplate(t *testing.T) {
 	}
 	if !slices.Equal(keys, []string{"pk HASH", "sk RANGE"}) || out.Table.TableStatus != "ACTIVE" {
 		t.Errorf("table %v %s, want pk HASH, sk RANGE, ACTIVE", keys, out.Table.TableStatus)
+	}
+	if gsi := out.Table.GlobalSecondaryIndexes; len(gsi) != 1 || *gsi[0].IndexName != "bySk" || len(gsi[0].KeySchema) != 2 ||
+		*gsi[0].KeySchema[0].AttributeName != "by" || gsi[0].Projection.ProjectionType != types.ProjectionTypeAll {
+		t.Errorf("indexes %+v, want bySk on by and sk, ALL", gsi)
 	}
 	if err := srv.Close(); err != nil {
 		t.Fatal(err)

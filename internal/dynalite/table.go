@@ -13,8 +13,8 @@ import (
 	"github.com/asyncjobs/asyncjobs/internal/awsstack"
 )
 
-// CreateTable creates the stack's table as its template describes it, on
-// demand, unless a table of that name exists (dynalite in a directory keeps
+// CreateTable creates the stack's table as its template describes it, with
+// its global secondary indexes, on demand, unless a table of that name exists (dynalite in a directory keeps
 // its tables), and waits until it is ACTIVE: even with --createTableMs 0 a
 // new table is CREATING until dynalite's next tick.
 func CreateTable(ctx context.Context, client *dynamodb.Client, t awsstack.Table) error {
@@ -24,6 +24,13 @@ func CreateTable(ctx context.Context, client *dynamodb.Client, t awsstack.Table)
 	}
 	for _, a := range t.Attributes {
 		in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{AttributeName: aws.String(a.Name), AttributeType: types.ScalarAttributeType(a.Type)})
+	}
+	for _, index := range t.Indexes {
+		gsi := types.GlobalSecondaryIndex{IndexName: aws.String(index.Name), Projection: &types.Projection{ProjectionType: types.ProjectionType(index.Projection)}}
+		for _, k := range index.Keys {
+			gsi.KeySchema = append(gsi.KeySchema, types.KeySchemaElement{AttributeName: aws.String(k.Name), KeyType: types.KeyType(k.Type)})
+		}
+		in.GlobalSecondaryIndexes = append(in.GlobalSecondaryIndexes, gsi)
 	}
 	_, err := client.CreateTable(ctx, in)
 	if inUse := (*types.ResourceInUseException)(nil); err != nil && !errors.As(err, &inUse) {

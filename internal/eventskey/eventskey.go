@@ -1,5 +1,5 @@
-// Package eventskey keeps the API key of a local events endpoint in the
-// data directory, so that it is random per installation and the same
+// Package eventskey keeps the API key of a local events endpoint (and, in
+// cursorkey.go, the key of the list's cursors) in the data directory, so that it is random per installation and the same
 // across restarts: jobsd and the AWS stack run locally (awslocal) keep it
 // alike, and jobsctl reads it from there.
 package eventskey

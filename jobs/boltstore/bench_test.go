@@ -163,3 +163,24 @@ func BenchmarkGetEncoded(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkList measures the first page (50 jobs) of an owner's list from a
+// store holding 10,000 finished jobs of that owner, read from the file.
+func BenchmarkList(b *testing.B) {
+	const stored = 10_000
+	s := benchStore(b)
+	const owner = "arn:aws:iam::000000000000:user/bench"
+	createMany(b, s, stored, func(i int) jobs.Job {
+		j := finishedJob(fmt.Sprint("job-", i))
+		j.Owner = owner
+		return j
+	})
+	now := time.Now()
+	reportCPU(b)
+	for b.Loop() {
+		page, err := s.List(b.Context(), jobs.ListQuery{Owner: owner, Limit: jobs.DefaultListLimit, Now: now})
+		if err != nil || len(page.Jobs) != jobs.DefaultListLimit {
+			b.Fatalf("List: %d jobs, %v", len(page.Jobs), err)
+		}
+	}
+}

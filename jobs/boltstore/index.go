@@ -17,6 +17,7 @@ var (
 	bucketIdempotency = []byte("idempotency") // idempotencyKey(owner, key) → id
 	bucketExpiry      = []byte("expiry")      // expiryKey(ExpiresAt, id) → empty
 	bucketUnfinished  = []byte("unfinished")  // id → empty, for jobs not in a terminal status
+	bucketOwners      = []byte("owners")      // ownerKey(Owner, CreatedAt, id) → empty, for List
 )
 
 // fillPercent is how full bbolt fills a bucket's pages when it splits them.
@@ -52,13 +53,31 @@ func expiryPrefix(t time.Time) []byte {
 	return binary.BigEndian.AppendUint64(make([]byte, 0, 64), uint64(t.UnixNano())^(1<<63))
 }
 
+// ownerKey is the key of a job's entry in the owners bucket: the owner, a
+// NUL (which no principal holds), CreatedAt as in expiryPrefix, then the id,
+// so that an owner's jobs sort by creation, then id.
+func ownerKey(owner string, createdAt time.Time, id string) []byte {
+	return append(append(ownerPrefix(owner), expiryPrefix(createdAt)...), id...)
+}
+
+// ownerPrefix starts the keys of an owner's entries in the owners bucket.
+func ownerPrefix(owner string) []byte {
+	return append([]byte(owner), 0)
+}
+
 // recordChanges returns the changes that store j as rec, with the index
 // entries that follow from it. old is the version j replaces, nil for a new
 // job.
 func recordChanges(old *jobs.Job, j jobs.Job, rec []byte) []change {
 	id := []byte(j.ID)
-	changes := make([]change, 1, 4)
+	changes := make([]change, 1, 6)
 	changes[0] = put(bucketJobs, id, rec)
+	if old == nil || old.Owner != j.Owner || !old.CreatedAt.Equal(j.CreatedAt) {
+		if old != nil {
+			changes = append(changes, del(bucketOwners, ownerKey(old.Owner, old.CreatedAt, old.ID)))
+		}
+		changes = append(changes, put(bucketOwners, ownerKey(j.Owner, j.CreatedAt, j.ID), []byte{}))
+	}
 	if old == nil || !old.ExpiresAt.Equal(j.ExpiresAt) {
 		if old != nil && !old.ExpiresAt.IsZero() {
 			changes = append(changes, del(bucketExpiry, expiryKey(old.ExpiresAt, old.ID)))
@@ -84,11 +103,11 @@ func deleteChanges(tx *bolt.Tx, id string) ([]change, error) {
 	if data == nil {
 		return nil, nil
 	}
-	owner, idemKey, expiresAt, err := indexFields(data)
+	owner, idemKey, createdAt, expiresAt, err := indexFields(data)
 	if err != nil {
 		return nil, err
 	}
-	changes := []change{del(bucketJobs, []byte(id)), del(bucketUnfinished, []byte(id))}
+	changes := []change{del(bucketJobs, []byte(id)), del(bucketUnfinished, []byte(id)), del(bucketOwners, ownerKey(owner, createdAt, id))}
 	if !expiresAt.IsZero() {
 		changes = append(changes, del(bucketExpiry, expiryKey(expiresAt, id)))
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -46,6 +47,9 @@ func TestOpensTheFirstReleasesData(t *testing.T) {
 			t.Errorf("GetEncoded(%s): %s of %q at Seq %d, %v; want %s", want.ID, got.JSON, got.Owner, got.Seq, err, jobjson.Append(nil, want))
 		}
 	}
+	// The owners bucket is made on the first open: the jobs are listed.
+	assertListed(t, s, pending.Owner, now, "pending")
+	assertListed(t, s, "", now, "running", "failed", "done")
 	unfinished, err := s.Unfinished(t.Context())
 	if err != nil || len(unfinished) != 2 {
 		t.Fatalf("Unfinished: %v, %v; want pending and running", ids(unfinished), err)
@@ -60,8 +64,19 @@ func TestOpensTheFirstReleasesData(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertGone(t, s, "failed")
+	assertListed(t, s, "", now, "running", "done")
 	// Expired jobs go, their idempotency keys with them.
 	if n, err := s.DeleteExpired(t.Context(), now.Add(48*time.Hour)); n != 2 || err != nil {
 		t.Errorf("DeleteExpired: %d, %v; want 2 (pending and running), nil", n, err)
+	}
+}
+
+// assertListed fails the test unless the owner's list at now holds the jobs
+// with these ids, in this order.
+func assertListed(t *testing.T, s *Store, owner string, now time.Time, want ...string) {
+	t.Helper()
+	page, err := s.List(t.Context(), jobs.ListQuery{Owner: owner, Limit: 10, Now: now})
+	if err != nil || !slices.Equal(ids(page.Jobs), want) || page.Next != nil {
+		t.Errorf("List of %q: %v, Next %v, %v; want %v", owner, ids(page.Jobs), page.Next, err, want)
 	}
 }

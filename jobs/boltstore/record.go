@@ -201,14 +201,14 @@ func encoded(id string, data []byte) (jobs.Encoded, error) {
 }
 
 // indexFields returns what the indexes hold of the job stored as data: its
-// owner, idempotency key and expiry, in either format.
-func indexFields(data []byte) (owner, idemKey string, expiresAt time.Time, err error) {
+// owner, idempotency key, creation and expiry, in either format.
+func indexFields(data []byte) (owner, idemKey string, createdAt, expiresAt time.Time, err error) {
 	if len(data) > 0 && data[0] == '{' {
 		j, err := decodeLegacy(data)
-		return j.Owner, j.IdempotencyKey, j.ExpiresAt, err
+		return j.Owner, j.IdempotencyKey, j.CreatedAt, j.ExpiresAt, err
 	}
 	h, _, err := decodeHeader(data)
-	return h.owner, h.idemKey, h.expiresAt(), err
+	return h.owner, h.idemKey, h.times[0], h.expiresAt(), err
 }
 
 // reader reads a header; the first error sticks and zeroes what follows.

@@ -81,10 +81,14 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketJobs, bucketIdempotency, bucketExpiry, bucketUnfinished} {
+		listable := tx.Bucket(bucketOwners) != nil
+		for _, name := range [][]byte{bucketJobs, bucketIdempotency, bucketExpiry, bucketUnfinished, bucketOwners} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("create bucket %s: %w", name, err)
 			}
+		}
+		if !listable {
+			return fillOwners(tx)
 		}
 		return nil
 	})

@@ -52,7 +52,7 @@ const fenceTTL = 24 * time.Hour
 // Should the tests get an emulator with transactions, revisit this.
 func (s *Store) Create(ctx context.Context, j jobs.Job) (jobs.Job, error) {
 	if !isJobID(j.ID) {
-		return jobs.Job{}, fmt.Errorf("dynamostore: create job %q: an id must not be empty or start with %q", j.ID, keyPrefix)
+		return jobs.Job{}, fmt.Errorf("dynamostore: create job %q: an id must not be empty, start with %q or be %q", j.ID, keyPrefix, cursorKeyID)
 	}
 	it, err := toJobItem(j)
 	if err != nil {

@@ -11,13 +11,14 @@ import (
 	"github.com/asyncjobs/asyncjobs/jobs"
 )
 
-// The table holds three kinds of item under its partition key "id" (S):
+// The table holds four kinds of item under its partition key "id" (S):
 //
 //   - a job (jobItem), under the job's id;
 //   - an idempotency entry (keyItem), under keyID(owner, key), which starts
 //     with keyPrefix, as no job id may;
 //   - a fence (fenceItem), under the id of a job whose Create was abandoned
 //     (see create.go), so that the job can never be written.
+//   - the key of List's cursors (cursorKeyItem), under cursorKeyID.
 //
 // Every kind may carry expiresAt, a NUMBER of epoch seconds: the table's TTL
 // attribute. TTL works to the second, so the exact instant is kept beside it
@@ -49,6 +50,7 @@ type jobItem struct {
 	Progress       *progressItem `dynamodbav:"progress,omitempty"`
 	Attempts       int           `dynamodbav:"attempts"`
 	CreatedAt      string        `dynamodbav:"createdAt,omitempty"`
+	ListKey        string        `dynamodbav:"listKey,omitempty"` // the sort key of IndexByOwner
 	UpdatedAt      string        `dynamodbav:"updatedAt,omitempty"`
 	StartedAt      string        `dynamodbav:"startedAt,omitempty"`
 	FinishedAt     string        `dynamodbav:"finishedAt,omitempty"`
@@ -139,6 +141,7 @@ func toJobItem(j jobs.Job) (jobItem, error) {
 			return jobItem{}, err
 		}
 	}
+	it.ListKey = listKey(it.CreatedAt, it.ID)
 	return it, nil
 }
 

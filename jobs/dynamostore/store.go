@@ -1,6 +1,7 @@
 // Package dynamostore is the jobs.Store on DynamoDB. One table, with the
 // partition key "id" (S) and TTL on "expiresAt", holds the jobs and the
-// idempotency entries of their keys. It uses single-item conditional writes
+// idempotency entries of their keys; its index IndexByOwner lists an owner's
+// jobs (list.go). It uses single-item conditional writes
 // only, no transactions: every job carries a Seq, and every change of a job
 // is conditional on the Seq it was read with. Items past their ExpiresAt read as missing,
 // since DynamoDB deletes them only some time after they expire.
@@ -32,6 +33,7 @@ type Client interface {
 	GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
 	PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
 	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
+	Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 }
 
 var _ Client = (*dynamodb.Client)(nil)
@@ -44,7 +46,7 @@ type Store struct {
 }
 
 // New returns a store on the table, which must exist with the partition key
-// "id" of type S. The clock decides which jobs have expired.
+// "id" of type S and the index IndexByOwner. The clock decides which jobs have expired.
 func New(client Client, table string, clock jobs.Clock) *Store {
 	return &Store{client: client, table: aws.String(table), clock: clock}
 }
@@ -220,9 +222,9 @@ func translate(err error) error {
 }
 
 // isJobID reports whether id can be a job's: not empty, and not an
-// idempotency entry's.
+// idempotency entry's or the cursor key's.
 func isJobID(id string) bool {
-	return id != "" && !strings.HasPrefix(id, keyPrefix)
+	return id != "" && !strings.HasPrefix(id, keyPrefix) && id != cursorKeyID
 }
 
 func key(id string) map[string]types.AttributeValue {

@@ -51,15 +51,27 @@ func newClient(t *testing.T) *dynamodb.Client {
 }
 
 // newTable creates a table with a random name, as the CDK stack does: the
-// partition key id (S). dynalite has no TTL; the store filters on read.
+// partition key id (S) and the index IndexByOwner. dynalite has no TTL; the store filters on read.
 func newTable(t *testing.T, client *dynamodb.Client) string {
 	t.Helper()
 	name := "jobs-" + rand.Text()
 	_, err := client.CreateTable(t.Context(), &dynamodb.CreateTableInput{
-		TableName:            aws.String(name),
-		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: types.ScalarAttributeTypeS}},
-		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: types.KeyTypeHash}},
-		BillingMode:          types.BillingModePayPerRequest,
+		TableName: aws.String(name),
+		AttributeDefinitions: []types.AttributeDefinition{
+			{AttributeName: aws.String("id"), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String(AttrOwner), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String(AttrListKey), AttributeType: types.ScalarAttributeTypeS},
+		},
+		KeySchema:   []types.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: types.KeyTypeHash}},
+		BillingMode: types.BillingModePayPerRequest,
+		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{{
+			IndexName: aws.String(IndexByOwner),
+			KeySchema: []types.KeySchemaElement{
+				{AttributeName: aws.String(AttrOwner), KeyType: types.KeyTypeHash},
+				{AttributeName: aws.String(AttrListKey), KeyType: types.KeyTypeRange},
+			},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
+		}},
 	})
 	if err != nil {
 		t.Fatalf("create table: %v", err)

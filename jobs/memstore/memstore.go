@@ -6,6 +6,7 @@ package memstore
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/asyncjobs/asyncjobs/jobs"
@@ -131,6 +132,34 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 	}
 	delete(s.jobs, id)
 	return nil
+}
+
+// List returns the owner's jobs that match q, newest first. It looks at
+// every job of the store, so Next is set only when there are more jobs that
+// match.
+func (s *Store) List(ctx context.Context, q jobs.ListQuery) (jobs.ListPage, error) {
+	if err := ctx.Err(); err != nil {
+		return jobs.ListPage{}, fmt.Errorf("memstore: list jobs: %w", err)
+	}
+	s.mu.Lock()
+	var matches []jobs.Job
+	for _, j := range s.jobs {
+		if jobs.Matches(q, j) {
+			matches = append(matches, j.Clone())
+		}
+	}
+	s.mu.Unlock()
+	slices.SortFunc(matches, func(a, b jobs.Job) int {
+		if jobs.PositionOf(a).Before(jobs.PositionOf(b)) {
+			return -1
+		}
+		return 1
+	})
+	if len(matches) <= q.Limit {
+		return jobs.ListPage{Jobs: matches}, nil
+	}
+	last := jobs.PositionOf(matches[q.Limit-1])
+	return jobs.ListPage{Jobs: matches[:q.Limit], Next: &last}, nil
 }
 
 // Len is how many jobs the store holds.

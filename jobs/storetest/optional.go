@@ -12,10 +12,7 @@ import (
 
 // The cases of the optional interfaces run only against a store that
 // implements them.
-var optionalCases = []struct {
-	name string
-	test func(t *testing.T, s jobs.Store)
-}{
+var optionalCases = []suiteCase{
 	{"GetEncodedIsTheJobsJSON", testGetEncoded},
 	{"GetEncodedMissing", testGetEncodedMissing},
 	{"UpdateSoftVisibleAtOnce", testUpdateSoft},

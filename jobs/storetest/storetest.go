@@ -17,6 +17,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -29,10 +30,7 @@ import (
 // see each other's jobs.
 func Run(t *testing.T, newStore func(t *testing.T) jobs.Store) {
 	t.Helper()
-	cases := []struct {
-		name string
-		test func(t *testing.T, s jobs.Store)
-	}{
+	cases := []suiteCase{
 		{"CreateGetRoundTrip", testRoundTrip},
 		{"StoredJobSharesNoMemory", testNoAliasing},
 		{"GetMissing", testGetMissing},
@@ -47,12 +45,18 @@ func Run(t *testing.T, newStore func(t *testing.T) jobs.Store) {
 		{"DeleteFreesIdempotencyKey", testDelete},
 		{"ConcurrentUpdatesLoseNothing", testConcurrentUpdates},
 	}
-	for _, c := range append(cases, optionalCases...) {
+	for _, c := range slices.Concat(cases, listCases, optionalCases) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			c.test(t, newStore(t))
 		})
 	}
+}
+
+// suiteCase is one case of the suite.
+type suiteCase struct {
+	name string
+	test func(t *testing.T, s jobs.Store)
 }
 
 // base is a time with nanoseconds, for the jobs of the suite.
