@@ -100,8 +100,7 @@ func (p *Processor) run(ctx context.Context, j Job) (result json.RawMessage, err
 	}
 	jobCtx, stopJob := context.WithCancelCause(ctx)
 	defer stopJob(nil)
-	runCtx, cancel := context.WithTimeoutCause(jobCtx, t.Timeout,
-		Errorf("Timeout", "job %s exceeded its timeout of %s", j.Type, t.Timeout))
+	runCtx, cancel := context.WithTimeoutCause(jobCtx, t.Timeout, t.timedOut)
 	defer cancel()
 	defer p.stopWhenTerminal(runCtx, stopJob, j.ID)()
 	defer func() {

@@ -26,19 +26,27 @@ type Reporter interface {
 type Type struct {
 	Name    string
 	Timeout time.Duration // the deadline of the context each attempt gets
-	decode  func(raw json.RawMessage) (any, error)
-	run     func(ctx context.Context, params any, r Reporter) (any, error)
+	// timedOut is why an attempt's context ends at its deadline, made once
+	// rather than per attempt.
+	timedOut error
+	decode   func(raw json.RawMessage) (any, error)
+	run      func(ctx context.Context, params any, r Reporter) (any, error)
 }
 
 // Define makes a job type whose parameters decode into P and are checked by
 // P's `validate` tags. run returns the result (marshalled as JSON) or an error:
 // a plain error fails the attempt, Permanent(err) fails the job at once.
 func Define[P any](name string, timeout time.Duration, run func(ctx context.Context, p P, r Reporter) (any, error)) Type {
+	isStruct := reflect.TypeFor[P]().Kind() == reflect.Struct
 	return Type{
-		Name:    name,
-		Timeout: timeout,
+		Name:     name,
+		Timeout:  timeout,
+		timedOut: Errorf("Timeout", "job %s exceeded its timeout of %s", name, timeout),
 		decode: func(raw json.RawMessage) (any, error) {
 			var p P
+			if isStruct && isEmptyObject(raw) {
+				return p, nil // what decoding {} into a struct leaves it: zero
+			}
 			if err := decodeStrict(raw, &p); err != nil {
 				return nil, err
 			}
@@ -155,6 +163,12 @@ func ruleMessage(field, rule, param string) string {
 	default:
 		return fmt.Sprintf("%s breaks the rule %q", field, strings.TrimSpace(rule+" "+param))
 	}
+}
+
+// isEmptyObject reports whether raw is the JSON object {}, the parameters
+// of most jobs as stored, which need no decoder.
+func isEmptyObject(raw json.RawMessage) bool {
+	return strings.Trim(string(raw), " \t\r\n") == "{}" // JSON's whitespace only
 }
 
 // decodeStrict reads exactly one JSON object into v, refusing unknown fields,
