@@ -333,5 +333,11 @@ func newJobID() string { return uuid.Must(uuid.NewV7()).String() }
 type logNotifier struct{ logger *slog.Logger }
 
 func (n logNotifier) Notify(j jobs.Job) {
-	n.logger.Debug("job changed", "job", j.ID, "status", j.Status, "seq", j.Seq)
+	// Checked first: the attributes of a line that is not logged cost
+	// allocations on every change of every job.
+	if !n.logger.Enabled(context.Background(), slog.LevelDebug) {
+		return
+	}
+	n.logger.LogAttrs(context.Background(), slog.LevelDebug, "job changed",
+		slog.String("job", j.ID), slog.String("status", string(j.Status)), slog.Int64("seq", j.Seq))
 }
