@@ -227,7 +227,7 @@ func (s *System) functions(types *jobs.Registry, hub *jobs.Hub, notifier jobs.No
 	archiveDest.Resources = append(archiveDest.Resources, errorFn.Arn())
 	processor := &jobs.Processor{Store: s.store, Types: types, Notifier: notifier, Watcher: hub, Clock: cfg.Clock, Logger: cfg.Logger}
 	return inv.Function(localinvoker.FunctionConfig{
-		Name: ProcessorName, Handler: localinvoker.HandlerOf(processor.Handle),
+		Name: ProcessorName, Handler: localinvoker.JobHandler(processor.Handle),
 		MaxRetries: cfg.MaxRetries, RetryDelay: cfg.RetryDelay, MaxEventAge: cfg.MaxEventAge, OnFailure: errorFn,
 	})
 }
