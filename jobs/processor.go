@@ -100,7 +100,7 @@ func (p *Processor) run(ctx context.Context, j Job) (result json.RawMessage, err
 	}
 	jobCtx, stopJob := context.WithCancelCause(ctx)
 	defer stopJob(nil)
-	runCtx, cancel := context.WithTimeoutCause(jobCtx, t.Timeout, t.timedOut)
+	runCtx, cancel := context.WithTimeoutCause(jobCtx, t.Timeout, &timeoutError{jobType: j.Type, timeout: t.Timeout})
 	defer cancel()
 	defer p.stopWhenTerminal(runCtx, stopJob, j.ID)()
 	defer func() {
@@ -122,6 +122,20 @@ func (p *Processor) run(ctx context.Context, j Job) (result json.RawMessage, err
 	}
 	return result, nil
 }
+
+// timeoutError is why an attempt's context ends at its type's deadline: a
+// failure of type Timeout, as Errorf would make it, whose text is written
+// only if it is read, not for every attempt.
+type timeoutError struct {
+	jobType string
+	timeout time.Duration
+}
+
+func (e *timeoutError) Error() string {
+	return fmt.Sprintf("job %s exceeded its timeout of %s", e.jobType, e.timeout)
+}
+
+func (e *timeoutError) ErrorType() string { return "Timeout" }
 
 // stopWhenTerminal stops the run with ErrTerminal as soon as the job turns
 // terminal (it was cancelled) or is gone: it reads the job when the Watcher

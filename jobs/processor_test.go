@@ -60,6 +60,9 @@ func TestProcessorFailures(t *testing.T) {
 			if err != nil && jobs.ErrorType(err) != tt.wantType {
 				t.Fatalf("error type %q, want %q (%v)", jobs.ErrorType(err), tt.wantType, err)
 			}
+			if want := "job echo exceeded its timeout of 200ms"; tt.wantType == "Timeout" && err.Error() != want {
+				t.Fatalf("timeout error %q, want %q", err, want)
+			}
 			got := f.get(t, j.ID)
 			if got.Status != tt.wantStatus {
 				t.Fatalf("status %s, want %s", got.Status, tt.wantStatus)

@@ -26,27 +26,19 @@ type Reporter interface {
 type Type struct {
 	Name    string
 	Timeout time.Duration // the deadline of the context each attempt gets
-	// timedOut is why an attempt's context ends at its deadline, made once
-	// rather than per attempt.
-	timedOut error
-	decode   func(raw json.RawMessage) (any, error)
-	run      func(ctx context.Context, params any, r Reporter) (any, error)
+	decode  func(raw json.RawMessage) (any, error)
+	run     func(ctx context.Context, params any, r Reporter) (any, error)
 }
 
 // Define makes a job type whose parameters decode into P and are checked by
 // P's `validate` tags. run returns the result (marshalled as JSON) or an error:
 // a plain error fails the attempt, Permanent(err) fails the job at once.
 func Define[P any](name string, timeout time.Duration, run func(ctx context.Context, p P, r Reporter) (any, error)) Type {
-	isStruct := reflect.TypeFor[P]().Kind() == reflect.Struct
 	return Type{
-		Name:     name,
-		Timeout:  timeout,
-		timedOut: Errorf("Timeout", "job %s exceeded its timeout of %s", name, timeout),
+		Name:    name,
+		Timeout: timeout,
 		decode: func(raw json.RawMessage) (any, error) {
 			var p P
-			if isStruct && isEmptyObject(raw) {
-				return p, nil // what decoding {} into a struct leaves it: zero
-			}
 			if err := decodeStrict(raw, &p); err != nil {
 				return nil, err
 			}
@@ -174,6 +166,9 @@ func isEmptyObject(raw json.RawMessage) bool {
 // decodeStrict reads exactly one JSON object into v, refusing unknown fields,
 // and reports each problem as a *ValidationError naming the field.
 func decodeStrict(raw json.RawMessage, v any) error {
+	if isEmptyObject(raw) && reflect.TypeOf(v).Elem().Kind() == reflect.Struct {
+		return nil // what decoding {} leaves a struct: as it was
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
