@@ -134,6 +134,15 @@ func preferredWait(h http.Header) (time.Duration, bool) {
 // The parameters themselves are left to the Service, which checks them
 // against the type.
 func parseSubmit(body []byte) (jobs.SubmitRequest, error) {
+	if req, ok := parseEnvelope(body); ok {
+		return req, nil
+	}
+	return parseMembers(body)
+}
+
+// parseMembers is parseSubmit for any body: it decodes the members into a
+// map, so that every problem is reported.
+func parseMembers(body []byte) (jobs.SubmitRequest, error) {
 	var members map[string]json.RawMessage
 	err := json.Unmarshal(body, &members)
 	var syntaxErr *json.SyntaxError

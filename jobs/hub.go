@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"slices"
 	"sync"
 )
 
@@ -9,8 +10,10 @@ import (
 // of each of its changes. Each watcher holds at most the latest change, so a
 // slow watcher never blocks the one who notifies.
 type Hub struct {
-	mu       sync.Mutex
-	watchers map[string]map[chan Change]struct{}
+	mu sync.Mutex
+	// watchers of each job: mostly one (the processor running it), so a
+	// slice, which costs less to set up than a set.
+	watchers map[string][]chan Change
 }
 
 var (
@@ -19,28 +22,25 @@ var (
 )
 
 // NewHub returns an empty Hub.
-func NewHub() *Hub { return &Hub{watchers: make(map[string]map[chan Change]struct{})} }
+func NewHub() *Hub { return &Hub{watchers: make(map[string][]chan Change)} }
 
 // Watch delivers the changes of job id until stop is called. It is in place
 // at once: ctx is not needed.
 func (h *Hub) Watch(_ context.Context, id string) (<-chan Change, func()) {
 	ch := make(chan Change, 1)
 	h.mu.Lock()
-	set := h.watchers[id]
-	if set == nil {
-		set = make(map[chan Change]struct{})
-		h.watchers[id] = set
-	}
-	set[ch] = struct{}{}
+	h.watchers[id] = append(h.watchers[id], ch)
 	h.mu.Unlock()
 	var once sync.Once
 	return ch, func() {
 		once.Do(func() {
 			h.mu.Lock()
 			defer h.mu.Unlock()
-			delete(set, ch)
-			if len(set) == 0 {
+			chans := slices.DeleteFunc(h.watchers[id], func(c chan Change) bool { return c == ch })
+			if len(chans) == 0 {
 				delete(h.watchers, id)
+			} else {
+				h.watchers[id] = chans
 			}
 		})
 	}
@@ -52,7 +52,7 @@ func (h *Hub) Notify(j Job) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	c := Change{ID: j.ID, Seq: j.Seq}
-	for ch := range h.watchers[j.ID] {
+	for _, ch := range h.watchers[j.ID] {
 		select {
 		case ch <- c:
 			continue

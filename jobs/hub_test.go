@@ -33,3 +33,26 @@ func TestHubKeepsTheLatestChange(t *testing.T) {
 	default:
 	}
 }
+
+func TestHubStopsOneWatcherOfAJob(t *testing.T) {
+	t.Parallel()
+	h := jobs.NewHub()
+	first, stopFirst := h.Watch(t.Context(), "a")
+	second, stopSecond := h.Watch(t.Context(), "a")
+	defer stopSecond()
+	stopFirst()
+	h.Notify(jobs.Job{ID: "a", Seq: 2})
+	select {
+	case c := <-second:
+		if c.Seq != 2 {
+			t.Fatalf("the other watcher got seq %d, want 2", c.Seq)
+		}
+	default:
+		t.Fatal("stopping one watcher of a job stopped the other")
+	}
+	select {
+	case c := <-first:
+		t.Fatalf("the stopped watcher got seq %d", c.Seq)
+	default:
+	}
+}

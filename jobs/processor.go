@@ -39,6 +39,10 @@ func (p *Processor) Handle(ctx context.Context, inv Invocation) (err error) {
 			err = p.internal(inv.JobID, ErrorTypeInternal, fmt.Errorf("panic: %v", r), "stack", string(debug.Stack()))
 		}
 	}()
+	// Watched from before the start, so that no change after it (a
+	// cancellation) goes unheard while the run is being set up.
+	changes, stopWatch := p.watch(ctx, inv.JobID)
+	defer stopWatch()
 	j, err := p.commits().CommitSoft(ctx, inv.JobID, (*Job).Start) // a restart starts it again
 	switch {
 	case errors.Is(err, ErrTerminal), errors.Is(err, ErrNotFound):
@@ -48,7 +52,7 @@ func (p *Processor) Handle(ctx context.Context, inv Invocation) (err error) {
 		return p.internal(inv.JobID, ErrorTypeInternal, fmt.Errorf("start the job: %w", err))
 	}
 
-	result, runErr := p.run(ctx, j)
+	result, runErr := p.run(ctx, j, changes)
 	if ctx.Err() != nil {
 		// Shutting down (or out of time in Lambda): the job stays Running and is re-driven.
 		return p.internal(j.ID, ErrorTypeInternal, context.Cause(ctx))
@@ -88,8 +92,9 @@ func (p *Processor) internal(jobID, errorType string, cause error, logArgs ...an
 }
 
 // run executes the job's code with its deadline, a progress reporter, and a
-// context that ends when the job is cancelled. A panic is a failed attempt.
-func (p *Processor) run(ctx context.Context, j Job) (result json.RawMessage, err error) {
+// context that ends when the job is cancelled, which changes tells of (nil:
+// nothing does). A panic is a failed attempt.
+func (p *Processor) run(ctx context.Context, j Job, changes <-chan Change) (result json.RawMessage, err error) {
 	t, ok := p.Types.Lookup(j.Type)
 	if !ok {
 		return nil, Permanent(Errorf("UnknownJobType", "job type %q is not registered here", j.Type))
@@ -100,10 +105,9 @@ func (p *Processor) run(ctx context.Context, j Job) (result json.RawMessage, err
 	}
 	jobCtx, stopJob := context.WithCancelCause(ctx)
 	defer stopJob(nil)
-	runCtx, cancel := context.WithTimeoutCause(jobCtx, t.Timeout,
-		Errorf("Timeout", "job %s exceeded its timeout of %s", j.Type, t.Timeout))
+	runCtx, cancel := context.WithTimeoutCause(jobCtx, t.Timeout, &timeoutError{jobType: j.Type, timeout: t.Timeout})
 	defer cancel()
-	defer p.stopWhenTerminal(runCtx, stopJob, j.ID)()
+	defer p.stopWhenTerminal(runCtx, stopJob, j, changes)()
 	defer func() {
 		if r := recover(); r != nil {
 			err = p.internal(j.ID, ErrorTypePanic, fmt.Errorf("job code panicked: %v", r), "stack", string(debug.Stack()))
@@ -124,17 +128,43 @@ func (p *Processor) run(ctx context.Context, j Job) (result json.RawMessage, err
 	return result, nil
 }
 
-// stopWhenTerminal stops the run with ErrTerminal as soon as the job turns
-// terminal (it was cancelled) or is gone: it reads the job when the Watcher
-// tells of a change and every CheckEvery. stop ends the checks.
-func (p *Processor) stopWhenTerminal(ctx context.Context, stopJob context.CancelCauseFunc, id string) (stop func()) {
-	if p.Watcher == nil && p.CheckEvery <= 0 {
+// timeoutError is why an attempt's context ends at its type's deadline: a
+// failure of type Timeout, as Errorf would make it, whose text is written
+// only if it is read, not for every attempt.
+type timeoutError struct {
+	jobType string
+	timeout time.Duration
+}
+
+func (e *timeoutError) Error() string {
+	return fmt.Sprintf("job %s exceeded its timeout of %s", e.jobType, e.timeout)
+}
+
+func (e *timeoutError) ErrorType() string { return "Timeout" }
+
+// watch tells of the changes of job id through the Watcher; nil if there is none.
+func (p *Processor) watch(ctx context.Context, id string) (<-chan Change, func()) {
+	if p.Watcher == nil {
+		return nil, func() {}
+	}
+	return p.Watcher.Watch(ctx, id)
+}
+
+// stopWhenTerminal stops the run of j with ErrTerminal as soon as the job
+// turns terminal (it was cancelled) or is gone: it reads the job when changes
+// tell of one later than j, and every CheckEvery. stop ends the checks.
+func (p *Processor) stopWhenTerminal(ctx context.Context, stopJob context.CancelCauseFunc, j Job, changes <-chan Change) (stop func()) {
+	if changes == nil && p.CheckEvery <= 0 {
 		return func() {}
 	}
-	var changes <-chan Change
-	stopWatch := func() {}
-	if p.Watcher != nil {
-		changes, stopWatch = p.Watcher.Watch(ctx, id)
+	// What was heard while the run was set up is read here, so that the
+	// checks below wake for nothing but what comes later.
+	select {
+	case c := <-changes:
+		if c.Seq > j.Seq && p.endedElsewhere(ctx, j.ID) {
+			stopJob(ErrTerminal)
+		}
+	default:
 	}
 	var tick <-chan time.Time
 	stopTicker := func() {}
@@ -146,20 +176,28 @@ func (p *Processor) stopWhenTerminal(ctx context.Context, stopJob context.Cancel
 	go func() {
 		for {
 			select {
-			case <-changes:
+			case c := <-changes:
+				if c.Seq <= j.Seq {
+					continue // the start of this attempt, or older
+				}
 			case <-tick:
 			case <-ctx.Done():
 				return
 			case <-done:
 				return
 			}
-			if p.endedElsewhere(ctx, id) {
+			select {
+			case <-done:
+				return // the run is over: what changed since is not its business
+			default:
+			}
+			if p.endedElsewhere(ctx, j.ID) {
 				stopJob(ErrTerminal)
 				return
 			}
 		}
 	}()
-	return func() { close(done); stopWatch(); stopTicker() }
+	return func() { close(done); stopTicker() }
 }
 
 // endedElsewhere reads the running job and reports whether it is terminal

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/asyncjobs/asyncjobs/jobs"
+	"github.com/asyncjobs/asyncjobs/jobs/memstore"
 )
 
 func TestProcessorSuccess(t *testing.T) {
@@ -59,6 +60,9 @@ func TestProcessorFailures(t *testing.T) {
 			}
 			if err != nil && jobs.ErrorType(err) != tt.wantType {
 				t.Fatalf("error type %q, want %q (%v)", jobs.ErrorType(err), tt.wantType, err)
+			}
+			if want := "job echo exceeded its timeout of 200ms"; tt.wantType == "Timeout" && err.Error() != want {
+				t.Fatalf("timeout error %q, want %q", err, want)
 			}
 			got := f.get(t, j.ID)
 			if got.Status != tt.wantStatus {
@@ -183,4 +187,46 @@ func TestProcessorWithoutWatcherSeesACancellationInTheStore(t *testing.T) {
 	if got := f.get(t, j.ID); got.Status != jobs.StatusCancelled {
 		t.Fatalf("status %s, want Cancelled", got.Status)
 	}
+}
+
+// TestCancelRightAfterTheStartStopsTheJob: a cancellation committed between
+// the processor's start of a job and the run of its code is heard too.
+func TestCancelRightAfterTheStartStopsTheJob(t *testing.T) {
+	t.Parallel()
+	blocker := jobs.Define("block", time.Second, func(ctx context.Context, _ struct{}, _ jobs.Reporter) (any, error) {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	})
+	f := setup(t, blocker)
+	j := f.submit(t, "block", `{}`)
+	store := &cancelOnStart{Store: f.store, cancel: func(id string) error {
+		_, err := f.service.Cancel(context.Background(), "", id)
+		return err
+	}}
+	processor := &jobs.Processor{Store: store, Types: f.types, Notifier: f.hub, Watcher: f.hub, Clock: f.clock, Logger: f.logger}
+	if err := processor.Handle(context.Background(), jobs.Invocation{JobID: j.ID}); err != nil {
+		t.Fatalf("Handle: %v, want the cancelled job stopped, not run to its end", err)
+	}
+	if store.err != nil {
+		t.Fatal(store.err)
+	}
+	if got := f.get(t, j.ID); got.Status != jobs.StatusCancelled {
+		t.Fatalf("status %s, want Cancelled", got.Status)
+	}
+}
+
+// cancelOnStart cancels a job as soon as its start is stored, before the
+// processor hears back.
+type cancelOnStart struct {
+	*memstore.Store
+	cancel func(id string) error
+	err    error
+}
+
+func (s *cancelOnStart) UpdateSoft(ctx context.Context, id string, fn func(*jobs.Job) error) (jobs.Job, error) {
+	j, err := s.Store.UpdateSoft(ctx, id, fn)
+	if err == nil && j.Status == jobs.StatusRunning {
+		s.err = s.cancel(id)
+	}
+	return j, err
 }

@@ -186,9 +186,18 @@ func ruleMessage(field, rule, param string) string {
 	}
 }
 
+// isEmptyObject reports whether raw is the JSON object {}, the parameters
+// of most jobs as stored, which need no decoder.
+func isEmptyObject(raw json.RawMessage) bool {
+	return strings.Trim(string(raw), " \t\r\n") == "{}" // JSON's whitespace only
+}
+
 // decodeStrict reads exactly one JSON object into v, refusing unknown fields,
 // and reports each problem as a *ValidationError naming the field.
 func decodeStrict(raw json.RawMessage, v any) error {
+	if isEmptyObject(raw) && reflect.TypeOf(v).Elem().Kind() == reflect.Struct {
+		return nil // what decoding {} leaves a struct: as it was
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)

@@ -52,7 +52,7 @@ func FuzzRegistryParameters(f *testing.F) {
 	}
 	names := append(reg.Names(), "no-such-type")
 	seeds := map[string][]string{
-		jobtypes.Noop: {`{}`, `{"x":1}`, ` {} `, `{}x`, `{} {}`, `null`, `[]`},
+		jobtypes.Noop: {`{}`, `{"x":1}`, ` {} `, "\t\r\n{}\n", "\u00a0{}", "\v{}", `{}x`, `{} {}`, `null`, `[]`},
 		jobtypes.FullName: {`{"name":"Ada","surname":"Lovelace"}`, `{"name":"Ada"}`, `{"name":"","surname":"x"}`,
 			`{"name":null,"surname":"x"}`, `{"name":"` + strings.Repeat("é", 201) + `","surname":"x"}`},
 		jobtypes.Order: {`{"orderId":"o-1"}`, `{"orderId":"o-1","items":2}`, `{"orderId":"o","items":0}`,
@@ -251,4 +251,27 @@ func normalised(m map[string]any) map[string]any {
 func hasMember(members map[string]json.RawMessage, field string) bool {
 	_, ok := members[field]
 	return ok
+}
+
+// TestParametersEmptyObject pins what an empty object decodes to without a
+// decoder: JSON's whitespace around it is fine, other white space is not JSON.
+func TestParametersEmptyObject(t *testing.T) {
+	t.Parallel()
+	reg, err := jobtypes.New(jobtypes.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, raw := range []string{`{}`, " \t\r\n{}\n"} {
+		if got, err := reg.Parameters(jobtypes.Noop, json.RawMessage(raw)); err != nil || string(got) != `{}` {
+			t.Errorf("noop %q: %s, %v; want {}", raw, got, err)
+		}
+	}
+	for _, raw := range []string{"\u00a0{}", "\v{}", "{}\f", "\u0085{}"} {
+		if got, err := reg.Parameters(jobtypes.Noop, json.RawMessage(raw)); err == nil {
+			t.Errorf("noop %q: accepted as %s, but it is not JSON", raw, got)
+		}
+	}
+	if _, err := reg.Parameters(jobtypes.FullName, json.RawMessage(`{}`)); err == nil {
+		t.Error("fullname {}: accepted without its required fields")
+	}
 }

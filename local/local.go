@@ -232,7 +232,7 @@ func (s *System) functions(types *jobs.Registry, hub *jobs.Hub, notifier jobs.No
 	archiveDest.Resources = append(archiveDest.Resources, errorFn.Arn())
 	processor := &jobs.Processor{Store: s.store, Types: types, Notifier: notifier, Watcher: hub, Clock: cfg.Clock, Logger: cfg.Logger}
 	return inv.Function(localinvoker.FunctionConfig{
-		Name: ProcessorName, Handler: localinvoker.HandlerOf(processor.Handle),
+		Name: ProcessorName, Handler: localinvoker.JobHandler(processor.Handle),
 		MaxRetries: cfg.MaxRetries, RetryDelay: cfg.RetryDelay, MaxEventAge: cfg.MaxEventAge, OnFailure: errorFn,
 	})
 }
@@ -338,5 +338,11 @@ func newJobID() string { return uuid.Must(uuid.NewV7()).String() }
 type logNotifier struct{ logger *slog.Logger }
 
 func (n logNotifier) Notify(j jobs.Job) {
-	n.logger.Debug("job changed", "job", j.ID, "status", j.Status, "seq", j.Seq)
+	// Checked first: the attributes of a line that is not logged cost
+	// allocations on every change of every job.
+	if !n.logger.Enabled(context.Background(), slog.LevelDebug) {
+		return
+	}
+	n.logger.LogAttrs(context.Background(), slog.LevelDebug, "job changed",
+		slog.String("job", j.ID), slog.String("status", string(j.Status)), slog.Int64("seq", j.Seq))
 }

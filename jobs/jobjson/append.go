@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -17,6 +18,7 @@ import (
 // (HTML-safe, U+2028 and U+2029 escaped, invalid UTF-8 as U+FFFD) and the raw
 // JSON of parameters and results compacted alike.
 func Append(dst []byte, j jobs.Job) []byte {
+	dst = slices.Grow(dst, encodedSize(j)) // at most one allocation, not one per doubling
 	dst = append(dst, `{"id":`...)
 	dst = appendString(dst, j.ID)
 	dst = append(dst, `,"type":`...)
@@ -61,6 +63,35 @@ func Append(dst []byte, j jobs.Job) []byte {
 	dst = strconv.AppendInt(dst, j.Seq, 10)
 	dst = appendTime(dst, `,"expiresAt":`, j.ExpiresAt, false)
 	return append(dst, '}')
+}
+
+// encodedSize is how long Append's output is when no string needs escaping
+// and no raw JSON needs compacting, or a little more.
+func encodedSize(j jobs.Job) int {
+	const (
+		members   = len(`{"id":"","type":"","status":"","parameters":,"attempts":,"createdAt":,"updatedAt":,"seq":,"expiresAt":}`)
+		timestamp = len(`,"finishedAt":"2006-01-02T15:04:05.999999999Z"`)
+		integer   = len("-9223372036854775808")
+		results   = len(`,"results":`)
+		failure   = len(`,"error":{"type":"","message":"","condition":""}`)
+		progress  = len(`,"progress":{"step":"","current":,"total":}`) + 2*integer
+	)
+	n := members + 2*integer + len(j.ID) + len(j.Type) + len(j.Status) + max(len(j.Parameters), len("null"))
+	for _, t := range [...]time.Time{j.CreatedAt, j.UpdatedAt, j.StartedAt, j.FinishedAt, j.ExpiresAt} {
+		if !t.IsZero() {
+			n += timestamp
+		}
+	}
+	if len(j.Results) > 0 {
+		n += results + len(j.Results)
+	}
+	if e := j.Error; e != nil {
+		n += failure + len(e.Type) + len(e.Message) + len(e.Condition)
+	}
+	if p := j.Progress; p != nil {
+		n += progress + len(p.Step)
+	}
+	return n
 }
 
 // appendTime appends the member name and t as timestamp writes it; the zero

@@ -104,6 +104,11 @@ func BenchmarkEncode(b *testing.B) {
 			buf = Append(buf[:0], j)
 		}
 	})
+	b.Run("impl=append-after-header", func(b *testing.B) { // as the local store writes a record
+		for b.Loop() {
+			Append(make([]byte, 40, 64), j)
+		}
+	})
 	b.Run("impl=marshal", func(b *testing.B) {
 		for b.Loop() {
 			if _, err := json.Marshal(From(j)); err != nil {
@@ -122,6 +127,27 @@ func TestAppendTimestampIsFormat(t *testing.T) {
 	} {
 		if got, want := string(appendTimestamp(nil, at.UTC())), at.UTC().Format(timeLayout); got != want {
 			t.Errorf("%v: got %s, want %s", at, got, want)
+		}
+	}
+}
+
+// TestAppendAllocatesOnce: a job appended to nil costs one allocation, the
+// room its JSON needs, whatever members it has.
+func TestAppendAllocatesOnce(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates on its own")
+	}
+	for _, j := range []jobs.Job{
+		{ID: "0193b6a8-7e0c-7c4e-9d3b-6a1f2e3d4c5b", Type: "noop", Status: jobs.StatusPending, Parameters: json.RawMessage(`{}`),
+			CreatedAt: epoch, UpdatedAt: epoch, ExpiresAt: epoch.Add(time.Hour), Seq: 1},
+		{ID: "0193b6a8-7e0c-7c4e-9d3b-6a1f2e3d4c5b", Type: "order", Status: jobs.StatusFailure,
+			Parameters: json.RawMessage(`{"orderId":"o-123","items":3}`), Results: json.RawMessage(`{"total":12.5}`),
+			Error:    &jobs.ErrorInfo{Type: "Timeout", Message: "job order exceeded its timeout of 30s", Condition: jobs.ConditionRetriesExhausted},
+			Progress: &jobs.Progress{Step: "PAID", Current: 1<<31 - 1, Total: 1<<31 - 1}, Attempts: 1<<31 - 1,
+			CreatedAt: epoch.Add(time.Nanosecond), UpdatedAt: epoch, StartedAt: epoch, FinishedAt: epoch, ExpiresAt: epoch, Seq: 1<<63 - 1},
+	} {
+		if allocs := testing.AllocsPerRun(10, func() { Append(nil, j) }); allocs != 1 {
+			t.Errorf("Append(nil, %s job) allocates %.0f times, want 1", j.Status, allocs)
 		}
 	}
 }
