@@ -108,7 +108,7 @@ func TestTheRuntimeReportsTheJobsErrorType(t *testing.T) {
 func runFunction(t *testing.T, dir string) {
 	store := openStore(t, dir)
 	h, err := newHandler(handlerDeps{
-		Store: store, Publisher: &recorder{}, Namespace: "jobs",
+		Store: everyWriteDurable{store}, Publisher: &recorder{}, Namespace: "jobs",
 		JobTypes: jobtypes.Config{Second: time.Millisecond, OrderStep: time.Millisecond},
 		Clock:    fixedClock{}, Logger: slog.New(slog.DiscardHandler),
 	})
@@ -117,3 +117,8 @@ func runFunction(t *testing.T, dir string) {
 	}
 	lambda.Start(h.handle)
 }
+
+// everyWriteDurable is a store whose every update is durable before it
+// returns, as DynamoDB's are: it hides boltstore's soft updates (a job's
+// start would not be on disk when the child is killed).
+type everyWriteDurable struct{ jobs.Store }
