@@ -1,0 +1,127 @@
+package boltstore
+
+import (
+	"bytes"
+	"iter"
+	"maps"
+	"slices"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// The changes the log holds and the data file not yet (wal.go) are kept in
+// memory, in a table that every read consults before the file: the overlay.
+// A delete stays in it as a tombstone until a checkpoint writes it.
+
+// table holds changes by bucket and key, the last one of each key.
+type table struct {
+	buckets map[string]map[string]change
+	size    int // keys held
+}
+
+func newTable() *table { return &table{buckets: map[string]map[string]change{}} }
+
+// set records c, replacing any change of the same key.
+func (t *table) set(c change) {
+	b := t.buckets[string(c.bucket)]
+	if b == nil {
+		b = map[string]change{}
+		t.buckets[string(c.bucket)] = b
+	}
+	if _, ok := b[string(c.key)]; !ok {
+		t.size++
+	}
+	b[string(c.key)] = c
+}
+
+func (t *table) setAll(changes []change) {
+	for _, c := range changes {
+		t.set(c)
+	}
+}
+
+func (t *table) lookup(bucket, key []byte) (change, bool) {
+	c, ok := t.buckets[string(bucket)][string(key)]
+	return c, ok
+}
+
+// sorted returns the changes of bucket in key order.
+func (t *table) sorted(bucket string) []change {
+	return slices.SortedFunc(maps.Values(t.buckets[bucket]), func(a, b change) int { return bytes.Compare(a.key, b.key) })
+}
+
+// all returns every change, bucket by bucket in key order.
+func (t *table) all() []change {
+	out := make([]change, 0, t.size)
+	for _, name := range slices.Sorted(maps.Keys(t.buckets)) {
+		out = append(out, t.sorted(name)...)
+	}
+	return out
+}
+
+// view reads the data file through tables of changes, newest first: what the
+// file will hold once they are written.
+type view struct {
+	tx     *bolt.Tx
+	tables []*table
+}
+
+// Bucket is the named bucket as the view sees it.
+func (v *view) Bucket(name []byte) viewBucket { return viewBucket{v: v, name: name} }
+
+type viewBucket struct {
+	v    *view
+	name []byte
+}
+
+// Get returns the key's value, nil if it has none (or a tombstone). The value
+// may be the file's memory, valid until the transaction ends.
+func (b viewBucket) Get(key []byte) []byte {
+	for _, t := range b.v.tables {
+		if c, ok := t.lookup(b.name, key); ok {
+			if c.remove {
+				return nil
+			}
+			return c.value
+		}
+	}
+	return b.v.tx.Bucket(b.name).Get(key)
+}
+
+// keys yields the bucket's keys in order: the file's merged with the tables'.
+func (b viewBucket) keys() iter.Seq[[]byte] {
+	return func(yield func([]byte) bool) {
+		merged := newTable()
+		for _, t := range slices.Backward(b.v.tables) {
+			for _, c := range t.buckets[string(b.name)] {
+				merged.set(c)
+			}
+		}
+		over := merged.sorted(string(b.name))
+		c := b.v.tx.Bucket(b.name).Cursor()
+		k, _ := c.First()
+		for k != nil || len(over) > 0 {
+			if len(over) > 0 && (k == nil || bytes.Compare(over[0].key, k) <= 0) {
+				o := over[0]
+				over = over[1:]
+				if k != nil && bytes.Equal(o.key, k) {
+					k, _ = c.Next() // the table's change replaces the file's key
+				}
+				if !o.remove && !yield(o.key) {
+					return
+				}
+				continue
+			}
+			if !yield(k) {
+				return
+			}
+			k, _ = c.Next()
+		}
+	}
+}
+
+// read runs fn with a view of the file through the overlay. The caller holds
+// s.mu (for reading at least).
+func (s *Store) read(fn func(v *view) error) error {
+	return translate(s.db.View(func(tx *bolt.Tx) error { return fn(&view{tx: tx, tables: []*table{s.logged}}) }))
+}
