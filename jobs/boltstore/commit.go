@@ -177,7 +177,7 @@ func (s *Store) commit(batch []*request) {
 	case s.walErr != nil:
 		err = s.walErr
 	case pending.size > 0:
-		if err = s.log.append(pending.all()); err != nil {
+		if err = s.log.append(pending.each()); err != nil {
 			// What the file holds past the last good frame is unknown:
 			// refuse every later write rather than log after it.
 			s.walErr = fmt.Errorf("log broken, reopen the store: %w", err)
@@ -194,11 +194,7 @@ func (s *Store) commit(batch []*request) {
 		}
 	} else {
 		s.mu.Lock()
-		for _, b := range pending.buckets {
-			for _, c := range b {
-				s.logged.set(c)
-			}
-		}
+		s.logged.merge(pending)
 		for i, r := range batch {
 			if results[i].err == nil && r.committed != nil {
 				r.committed()

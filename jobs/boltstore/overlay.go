@@ -40,6 +40,36 @@ func (t *table) setAll(changes []change) {
 	}
 }
 
+// merge records the changes of o, replacing those of the same keys.
+func (t *table) merge(o *table) {
+	for name, changes := range o.buckets {
+		b := t.buckets[name]
+		if b == nil {
+			b = make(map[string]change, len(changes))
+			t.buckets[name] = b
+		}
+		for k, c := range changes {
+			if _, ok := b[k]; !ok {
+				t.size++
+			}
+			b[k] = c
+		}
+	}
+}
+
+// each yields every change, in no order.
+func (t *table) each() iter.Seq[change] {
+	return func(yield func(change) bool) {
+		for _, b := range t.buckets {
+			for _, c := range b {
+				if !yield(c) {
+					return
+				}
+			}
+		}
+	}
+}
+
 func (t *table) lookup(bucket, key []byte) (change, bool) {
 	c, ok := t.buckets[string(bucket)][string(key)]
 	return c, ok

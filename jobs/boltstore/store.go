@@ -41,7 +41,7 @@ const (
 // When the committer checkpoints: once the overlay holds checkpointKeys keys,
 // the log maxLogBytes, or every checkpointEvery.
 const (
-	defaultCheckpointKeys  = 16384
+	defaultCheckpointKeys  = 4096
 	defaultCheckpointEvery = time.Second
 	maxLogBytes            = 64 << 20
 )

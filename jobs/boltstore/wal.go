@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"iter"
 	"os"
 
 	bolt "go.etcd.io/bbolt"
@@ -140,10 +141,10 @@ func decodeFrame(body []byte, t *table) error {
 }
 
 // append writes the changes as the next frame and syncs the file.
-func (w *wal) append(changes []change) error {
+func (w *wal) append(changes iter.Seq[change]) error {
 	b := append(w.buf[:0], make([]byte, frameHeader)...)
 	b = binary.LittleEndian.AppendUint64(b, w.seq+1)
-	for _, c := range changes {
+	for c := range changes {
 		kind := kindPut
 		if c.remove {
 			kind = kindDelete
