@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -124,5 +125,113 @@ func TestCrashRecoversAcknowledgedWrites(t *testing.T) {
 			}
 			checkSome(t, open(t, copied, Options{}))
 		})
+	}
+}
+
+// TestTornOrCorruptLastFrameIsIgnored logs a job's creation and its start,
+// spoils the log, and checks what the recovery makes of it.
+func TestTornOrCorruptLastFrameIsIgnored(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		// spoil changes the log, whose second and last frame starts at second.
+		spoil       func(log []byte, second int) []byte
+		wantStarted bool
+	}{
+		{"cut short", func(log []byte, _ int) []byte { return log[:len(log)-3] }, false},
+		{"header cut short", func(log []byte, second int) []byte { return log[:second+5] }, false},
+		{"bad checksum", func(log []byte, _ int) []byte { log[len(log)-1] ^= 0xff; return log }, false},
+		{"garbage after it", func(log []byte, _ int) []byte { return append(log, 0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4, 5) }, true},
+		{"an old frame after it", func(log []byte, second int) []byte { return append(log, log[:second]...) }, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := open(t, filepath.Join(t.TempDir(), "jobs.db"), Options{checkpointEvery: time.Hour})
+			pending := mustCreate(t, s, newJob("a", walNow))
+			second := s.log.size
+			started, err := s.Update(t.Context(), "a", func(j *jobs.Job) error { return j.Start(walNow) })
+			if err != nil {
+				t.Fatal(err)
+			}
+			copied := crashCopy(t, s)
+			log, err := os.ReadFile(walPath(copied))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(walPath(copied), tc.spoil(log, int(second)), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			recovered := open(t, copied, Options{})
+			if tc.wantStarted {
+				assertStored(t, recovered, started)
+			} else {
+				assertStored(t, recovered, pending)
+			}
+			if info, err := os.Stat(walPath(copied)); err != nil || info.Size() != 0 {
+				t.Errorf("log after the recovery: %v, %v; want it empty", info, err)
+			}
+			mustCreate(t, recovered, newJob("b", walNow)) // logs on
+		})
+	}
+}
+
+// TestReadsSeeTheOverlay checks the reads of changes that only the log and
+// the overlay hold: puts, and deletes of what the data file holds.
+func TestReadsSeeTheOverlay(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "jobs.db")
+	opts := Options{checkpointEvery: time.Hour}
+	s := open(t, path, opts)
+	gone := newJob("gone", walNow)
+	gone.IdempotencyKey = "k"
+	mustCreate(t, s, gone)
+	mustCreate(t, s, newJob("kept", walNow))
+	if err := s.Close(); err != nil { // checkpoints
+		t.Fatal(err)
+	}
+	s = open(t, path, opts)
+	finished := newJob("finished", walNow)
+	finished.Status = jobs.StatusSuccess
+	mustCreate(t, s, finished) // not held: read back from the overlay
+	mustCreate(t, s, newJob("new", walNow))
+	if err := s.Delete(t.Context(), "gone"); err != nil {
+		t.Fatal(err)
+	}
+	readView(t, s, func(tx *view) error {
+		if tx.tx.Bucket(bucketJobs).Get([]byte("gone")) == nil || tx.tx.Bucket(bucketJobs).Get([]byte("finished")) != nil {
+			t.Error("the data file is not as the test needs: gone in it, finished not")
+		}
+		return nil
+	})
+
+	assertStored(t, s, finished)
+	if enc, err := s.GetEncoded(t.Context(), "finished"); err != nil || enc.Status != jobs.StatusSuccess {
+		t.Errorf("GetEncoded(finished): %s, %v; want Success", enc.Status, err)
+	}
+	assertGone(t, s, "gone")
+	if _, err := s.Update(t.Context(), "gone", func(*jobs.Job) error { return nil }); !errors.Is(err, jobs.ErrNotFound) {
+		t.Errorf("Update(gone): %v, want ErrNotFound", err)
+	}
+	taker := newJob("taker", walNow)
+	taker.IdempotencyKey = "k" // freed by the delete
+	mustCreate(t, s, taker)
+	if _, err := s.Create(t.Context(), newJob("finished", walNow)); !errors.Is(err, jobs.ErrConflict) {
+		t.Errorf("Create(finished) again: %v, want ErrConflict", err)
+	}
+	// A fresh store holds nothing, so Unfinished reads the jobs: "kept" from
+	// the file, "new" and "taker" from the overlay, not "gone".
+	s.mu.Lock()
+	clear(s.held)
+	s.mu.Unlock()
+	list, err := s.Unfinished(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, j := range list {
+		ids = append(ids, j.ID)
+	}
+	if want := []string{"kept", "new", "taker"}; !slices.Equal(ids, want) {
+		t.Errorf("Unfinished: %q, want %q", ids, want)
 	}
 }
