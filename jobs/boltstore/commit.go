@@ -68,9 +68,9 @@ type result struct {
 	err error
 }
 
-// submit hands op to the committer and waits until the transaction it went
-// into has committed or failed. The context can end the wait for the committer
-// to take the request, but not the transaction the request is then part of.
+// submit hands op to the committer and waits until the commit it went into
+// is durable or failed. The context can end the wait for the committer to
+// take the request, but not the commit the request is then part of.
 func (s *Store) submit(ctx context.Context, r *request) (jobs.Job, error) {
 	if err := ctx.Err(); err != nil {
 		return jobs.Job{}, fmt.Errorf("boltstore: %w", err)
@@ -83,7 +83,7 @@ func (s *Store) submit(ctx context.Context, r *request) (jobs.Job, error) {
 	case <-ctx.Done():
 		return jobs.Job{}, fmt.Errorf("boltstore: waiting to commit: %w", ctx.Err())
 	}
-	// The committer took it into the transaction it is about to run: whatever
+	// The committer took it into the commit it is about to make: whatever
 	// happens there is the outcome.
 	res := <-r.done
 	return res.job, res.err

@@ -10,12 +10,12 @@ import (
 	"github.com/asyncjobs/asyncjobs/jobs"
 )
 
-// maxDeletesPerTx bounds the transactions of DeleteExpired, so that none holds
+// maxDeletesPerTx bounds the commits of DeleteExpired, so that none holds
 // up the committer for long.
 const maxDeletesPerTx = 1000
 
 // DeleteExpired deletes every job whose ExpiresAt is at or before now, with its
-// index entries, and returns how many it deleted. It works in transactions of
+// index entries, and returns how many it deleted. It works in commits of
 // at most 1000 deletions, each one a write of the committer; when it fails,
 // the count is of those committed.
 func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (int, error) {

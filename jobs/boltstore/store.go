@@ -1,10 +1,11 @@
 // Package boltstore is the embedded, durable jobs.Store: one bbolt file and its
 // write-ahead log, for running the service on a single machine. Writes go
-// through a group committer, so concurrent writes share a frame of the log and
-// its fsync, and each returns only once it is on disk; checkpoints move what
-// the log holds into the bbolt file in large transactions (wal.go). A soft update (jobs.SoftUpdater) returns before, and
-// goes to disk with the next commit. Callers encode a job's record before
-// the committer sees it, which only looks indexes up and writes bytes. The
+// through a group committer, so concurrent writes share a frame of the log
+// and its fsync, and each returns only once it is on disk; checkpoints move
+// what the log holds into the bbolt file in large transactions (wal.go). A
+// soft update (jobs.SoftUpdater) returns before, and goes to disk with the
+// next commit. Callers encode a job's record before the committer sees it,
+// which only looks indexes up and writes bytes. The
 // unfinished jobs are held in memory (held.go), so updating one decodes
 // nothing; a record is a small binary header and the job's public JSON
 // (record.go), so that GetEncoded parses only the header.
@@ -51,7 +52,7 @@ type Options struct {
 	// Timeout is how long Open waits for the lock on the data file, which
 	// another process may hold; zero means DefaultTimeout.
 	Timeout time.Duration
-	// MaxBatch is the most writes committed in one transaction; zero means
+	// MaxBatch is the most writes committed in one frame of the log; zero means
 	// DefaultMaxBatch.
 	MaxBatch int
 
