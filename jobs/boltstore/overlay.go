@@ -121,32 +121,45 @@ func (b viewBucket) Get(key []byte) []byte {
 // keys yields the bucket's keys in order: the file's merged with the tables'.
 func (b viewBucket) keys() iter.Seq[[]byte] {
 	return func(yield func([]byte) bool) {
-		merged := newTable()
-		for _, t := range slices.Backward(b.v.tables) {
-			for _, c := range t.buckets[string(b.name)] {
-				merged.set(c)
-			}
-		}
-		over := merged.sorted(string(b.name))
 		c := b.v.tx.Bucket(b.name).Cursor()
 		k, _ := c.First()
-		for k != nil || len(over) > 0 {
-			if len(over) > 0 && (k == nil || bytes.Compare(over[0].key, k) <= 0) {
-				o := over[0]
-				over = over[1:]
-				if k != nil && bytes.Equal(o.key, k) {
-					k, _ = c.Next() // the table's change replaces the file's key
-				}
-				if !o.remove && !yield(o.key) {
-					return
-				}
-				continue
+		next := func() []byte { k, _ := c.Next(); return k }
+		mergeKeys(b.overlaid(), k, next, func(a, b []byte) bool { return bytes.Compare(a, b) < 0 }, yield)
+	}
+}
+
+// overlaid returns the tables' changes of the bucket, the newest of each key,
+// in key order.
+func (b viewBucket) overlaid() []change {
+	merged := newTable()
+	for _, t := range slices.Backward(b.v.tables) {
+		for _, c := range t.buckets[string(b.name)] {
+			merged.set(c)
+		}
+	}
+	return merged.sorted(string(b.name))
+}
+
+// mergeKeys yields the keys of a file's cursor, from k on, merged with the
+// changes over: a put adds its key, a delete hides it. Both come in the
+// order that first gives.
+func mergeKeys(over []change, k []byte, next func() []byte, first func(a, b []byte) bool, yield func([]byte) bool) {
+	for k != nil || len(over) > 0 {
+		if len(over) > 0 && (k == nil || !first(k, over[0].key)) {
+			o := over[0]
+			over = over[1:]
+			if k != nil && bytes.Equal(o.key, k) {
+				k = next() // the change replaces the file's key
 			}
-			if !yield(k) {
+			if !o.remove && !yield(o.key) {
 				return
 			}
-			k, _ = c.Next()
+			continue
 		}
+		if !yield(k) {
+			return
+		}
+		k = next()
 	}
 }
 
