@@ -61,7 +61,7 @@ type Options struct {
 	checkpointed    func()        // a test's hook between a checkpoint's transaction and the log's truncation
 }
 
-// Store keeps jobs in a bbolt file. It is safe for concurrent use.
+// Store keeps jobs in a bbolt file and its log. It is safe for concurrent use.
 type Store struct {
 	db       *bolt.DB
 	maxBatch int
@@ -71,7 +71,7 @@ type Store struct {
 	checkpointEvery time.Duration
 	checkpointed    func()
 	walErr          error         // the committer's: set when the log failed, and every commit fails since
-	checkpointErr   error         // the committer's: of the checkpoint at Close
+	checkpointErr   error         // the committer's: of the last checkpoint, which Close reports
 	requests        chan *request // to the committer
 	quit            chan struct{} // closed by Close
 	stopped         chan struct{} // closed by the committer on its way out
