@@ -5,23 +5,25 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/asyncjobs/asyncjobs/jobs"
 )
 
-// Group commit: every write goes to one committer goroutine, which applies all
+// Group commit: every write goes to one committer goroutine, which takes all
 // the writes waiting at that moment, and the soft changes made since the last
-// commit, in one transaction, so that they share one fsync.
+// commit, into one frame of the log (wal.go), so that they share one fsync.
 
-// op is the work of one write request inside a group-commit transaction:
-// index lookups that decide whether it may go on, and the changes to make,
-// encoded by the caller beforehand. It writes nothing itself: the committer
-// applies the changes only if op succeeds, which is what lets one request fail
-// without touching the others in its transaction. On failure op may still
-// return a job to answer with (the holder of the key for ErrDuplicate).
-type op func(tx *bolt.Tx) (jobs.Job, []change, error)
+// op is the work of one write request inside a group commit: index lookups
+// that decide whether it may go on, and the changes to make, encoded by the
+// caller beforehand. It writes nothing itself: the committer takes the
+// changes only if op succeeds, which is what lets one request fail without
+// touching the others in its commit. The view shows the changes of the
+// requests before it in the commit. On failure op may still return a job to
+// answer with (the holder of the key for ErrDuplicate).
+type op func(v *view) (jobs.Job, []change, error)
 
 // change is one key to put or delete.
 type change struct {
@@ -54,7 +56,7 @@ type request struct {
 	// soft changes of that job waiting for a commit go in with it, under its
 	// own changes.
 	updates string
-	// committed, if set, runs once the transaction has committed with the
+	// committed, if set, runs once the commit is durable with the
 	// request's changes, under the Store's mutex and in the order of the
 	// batch: it brings the jobs the process holds up to date.
 	committed func()
@@ -66,9 +68,9 @@ type result struct {
 	err error
 }
 
-// submit hands op to the committer and waits until the transaction it went
-// into has committed or failed. The context can end the wait for the committer
-// to take the request, but not the transaction the request is then part of.
+// submit hands op to the committer and waits until the commit it went into
+// is durable or failed. The context can end the wait for the committer to
+// take the request, but not the commit the request is then part of.
 func (s *Store) submit(ctx context.Context, r *request) (jobs.Job, error) {
 	if err := ctx.Err(); err != nil {
 		return jobs.Job{}, fmt.Errorf("boltstore: %w", err)
@@ -81,16 +83,19 @@ func (s *Store) submit(ctx context.Context, r *request) (jobs.Job, error) {
 	case <-ctx.Done():
 		return jobs.Job{}, fmt.Errorf("boltstore: waiting to commit: %w", ctx.Err())
 	}
-	// The committer took it into the transaction it is about to run: whatever
+	// The committer took it into the commit it is about to make: whatever
 	// happens there is the outcome.
 	res := <-r.done
 	return res.job, res.err
 }
 
 // commitLoop is the committer goroutine. It returns when the store closes,
-// after answering every request it took and writing the soft changes left.
+// after answering every request it took, writing the soft changes left and
+// checkpointing.
 func (s *Store) commitLoop() {
 	defer close(s.stopped)
+	ticker := time.NewTicker(s.checkpointEvery)
+	defer ticker.Stop()
 	batch := make([]*request, 0, s.maxBatch)
 	for {
 		select {
@@ -98,9 +103,16 @@ func (s *Store) commitLoop() {
 			batch = s.collect(append(batch[:0], r))
 			s.commit(batch)
 			clear(batch) // let the requests be collected
+		case <-ticker.C:
+			if s.logged.size > 0 {
+				s.checkpointErr = s.checkpoint()
+			}
 		case <-s.quit:
 			if s.softWaiting() {
 				s.commit(nil)
+			}
+			if s.logged.size > 0 {
+				s.checkpointErr = s.checkpoint()
 			}
 			return
 		}
@@ -121,12 +133,13 @@ func (s *Store) collect(batch []*request) []*request {
 	return batch
 }
 
-// commit runs the batch in one transaction, with the soft changes waiting,
-// and answers every request in it: with its own outcome if the transaction
-// commits, else with the commit error. Soft changes go in first, but those of
-// a job that a request of the batch updates go in with that request, so that
-// the key of the job is written once; those of a job no longer stored are
-// dropped.
+// commit writes the batch, with the soft changes waiting, as one frame of the
+// log, and answers every request in it: with its own outcome if the frame is
+// durable, else with the error. Soft changes go in first, but those of a job
+// that a request of the batch updates go in with that request, so that the
+// key of the job is written once; those of a job no longer stored are
+// dropped. When the overlay has grown past its bound, commit checkpoints
+// before answering.
 func (s *Store) commit(batch []*request) {
 	soft := s.takeSoft()
 	withRequest := make([][]change, len(batch))
@@ -137,65 +150,92 @@ func (s *Store) commit(batch []*request) {
 		}
 	}
 	results := make([]result, len(batch))
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	pending := newTable()
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := &view{tx: tx, tables: []*table{pending, s.logged}}
 		for id, changes := range soft {
-			if err := applySoft(tx, id, changes); err != nil {
-				return err
-			}
+			applySoft(v, pending, id, changes)
 		}
 		for i, r := range batch {
-			job, changes, err := r.op(tx)
+			job, changes, err := r.op(v)
 			if err == nil {
 				err = checkChanges(changes)
 			}
 			results[i] = result{job: job, err: err}
-			switch {
-			case err == nil:
-				changes = overlay(withRequest[i], changes)
-			default:
-				// The job's soft changes stand; apply them if it is stored.
-				if err := applySoft(tx, r.updates, withRequest[i]); err != nil {
-					return err
-				}
+			if err != nil {
+				// The job's soft changes stand; take them if it is stored.
+				applySoft(v, pending, r.updates, withRequest[i])
 				continue
 			}
-			if err := apply(tx, changes); err != nil {
-				// A write that passed checkChanges failed: the transaction
-				// may hold part of it, so none of it can commit.
-				return err
-			}
+			pending.setAll(withRequest[i])
+			pending.setAll(changes)
 		}
 		return nil
 	})
+	switch {
+	case err != nil:
+	case s.walErr != nil:
+		err = s.walErr
+	case pending.size > 0:
+		if err = s.log.append(pending.each()); err != nil {
+			// What the file holds past the last good frame is unknown:
+			// refuse every later write rather than log after it.
+			s.walErr = fmt.Errorf("log broken, reopen the store: %w", err)
+		}
+	}
 	if err != nil {
 		s.restoreSoft(soft)
 		for i, r := range batch {
 			s.restoreSoft(map[string][]change{r.updates: withRequest[i]})
 		}
-		err = fmt.Errorf("boltstore: commit: %w", err)
+		err = fmt.Errorf("boltstore: commit: %w", translate(err))
 		for i := range results {
 			results[i] = result{err: err}
 		}
 	} else {
 		s.mu.Lock()
+		s.logged.merge(pending)
 		for i, r := range batch {
 			if results[i].err == nil && r.committed != nil {
 				r.committed()
 			}
 		}
 		s.mu.Unlock()
+		if s.logged.size >= s.checkpointKeys || s.log.size >= maxLogBytes {
+			s.checkpointErr = s.checkpoint()
+		}
 	}
 	for i, r := range batch {
 		r.done <- results[i]
 	}
 }
 
-// applySoft applies the soft changes of the job id if it is stored.
-func applySoft(tx *bolt.Tx, id string, changes []change) error {
-	if len(changes) == 0 || tx.Bucket(bucketJobs).Get([]byte(id)) == nil {
-		return nil
+// checkpoint writes the overlay to the data file in one synced transaction,
+// then empties the log and the overlay. If it fails, both stay as they are,
+// and the next checkpoint tries again.
+func (s *Store) checkpoint() error {
+	err := s.db.Update(func(tx *bolt.Tx) error { return apply(tx, s.logged.all()) })
+	if err != nil {
+		return fmt.Errorf("boltstore: checkpoint: %w", err)
 	}
-	return apply(tx, changes)
+	if s.checkpointed != nil {
+		s.checkpointed()
+	}
+	s.mu.Lock()
+	s.logged = newTable()
+	s.mu.Unlock()
+	if err := s.log.reset(); err != nil {
+		return fmt.Errorf("boltstore: checkpoint: %w", err)
+	}
+	return nil
+}
+
+// applySoft takes the soft changes of the job id into pending if the job is
+// stored.
+func applySoft(v *view, pending *table, id string, changes []change) {
+	if len(changes) > 0 && v.Bucket(bucketJobs).Get([]byte(id)) != nil {
+		pending.setAll(changes)
+	}
 }
 
 // checkChanges refuses, before anything is written, what bbolt would refuse

@@ -7,17 +7,15 @@ import (
 	"log/slog"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/asyncjobs/asyncjobs/jobs"
 )
 
-// maxDeletesPerTx bounds the transactions of DeleteExpired, so that none holds
+// maxDeletesPerTx bounds the commits of DeleteExpired, so that none holds
 // up the committer for long.
 const maxDeletesPerTx = 1000
 
 // DeleteExpired deletes every job whose ExpiresAt is at or before now, with its
-// index entries, and returns how many it deleted. It works in transactions of
+// index entries, and returns how many it deleted. It works in commits of
 // at most 1000 deletions, each one a write of the committer; when it fails,
 // the count is of those committed.
 func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (int, error) {
@@ -39,11 +37,13 @@ func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (int, error) {
 func (s *Store) deleteExpiredTx(ctx context.Context, now time.Time) (n int, more bool, err error) {
 	bound := expiryPrefix(now)
 	var deleted []string
-	o := func(tx *bolt.Tx) (jobs.Job, []change, error) {
+	o := func(tx *view) (jobs.Job, []change, error) {
 		var changes []change
-		c := tx.Bucket(bucketExpiry).Cursor()
 		entries := 0
-		for k, _ := c.First(); k != nil && bytes.Compare(k[:len(bound)], bound) <= 0; k, _ = c.Next() {
+		for k := range tx.Bucket(bucketExpiry).keys() {
+			if bytes.Compare(k[:len(bound)], bound) > 0 {
+				break
+			}
 			if entries == maxDeletesPerTx {
 				more = true
 				break

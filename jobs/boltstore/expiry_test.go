@@ -11,9 +11,6 @@ import (
 	"time"
 
 	"github.com/asyncjobs/asyncjobs/internal/syncbuf"
-
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/asyncjobs/asyncjobs/jobs"
 )
 
@@ -55,9 +52,9 @@ func TestDeleteExpired(t *testing.T) {
 			t.Errorf("Get(%s): %v", id, err)
 		}
 	}
-	err = s.db.View(func(tx *bolt.Tx) error {
+	readView(t, s, func(tx *view) error {
 		want := map[string]bool{"\x00k3": true, "\x00k4": true, "\x00k5": true} // owner "", NUL, key
-		if got := keys(t, tx, bucketIdempotency); !maps.Equal(got, want) {
+		if got := keys(tx, bucketIdempotency); !maps.Equal(got, want) {
 			t.Errorf("idempotency keys left: %v, want %v", got, want)
 		}
 		if got := string(tx.Bucket(bucketIdempotency).Get([]byte("\x00k5"))); got != "new-holder" {
@@ -65,9 +62,6 @@ func TestDeleteExpired(t *testing.T) {
 		}
 		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	if n, err := s.DeleteExpired(t.Context(), now); n != 0 || err != nil {
 		t.Errorf("second DeleteExpired: %d, %v; want 0, nil", n, err)
 	}
@@ -91,7 +85,7 @@ func TestDeleteExpiredInBatches(t *testing.T) {
 	if n != maxDeletesPerTx || !more || err != nil {
 		t.Fatalf("one transaction's worth: %d, more %t, %v; want %d, more, nil", n, more, err, maxDeletesPerTx)
 	}
-	before := lastTxID(t, s)
+	before := lastFrame(s)
 	n, err = s.DeleteExpired(t.Context(), now)
 	if err != nil {
 		t.Fatal(err)
@@ -99,8 +93,8 @@ func TestDeleteExpiredInBatches(t *testing.T) {
 	if n != expired-maxDeletesPerTx {
 		t.Errorf("DeleteExpired deleted %d, want %d", n, expired-maxDeletesPerTx)
 	}
-	if txs := lastTxID(t, s) - before; txs != 2 {
-		t.Errorf("DeleteExpired took %d transactions, want 2", txs)
+	if frames := lastFrame(s) - before; frames != 2 {
+		t.Errorf("DeleteExpired took %d frames, want 2", frames)
 	}
 	assertStored(t, s, withSeq(keep, 1))
 }

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"sync"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/asyncjobs/asyncjobs/jobs"
 )
 
@@ -124,19 +122,20 @@ func (s *Store) restoreSoft(soft map[string][]change) {
 	}
 }
 
-// readJob returns the job as the file holds it, or jobs.ErrNotFound.
+// readJob returns the job as the file and the overlay hold it, or
+// jobs.ErrNotFound. The caller holds s.mu.
 func (s *Store) readJob(id string) (jobs.Job, error) {
 	var j jobs.Job
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.read(func(v *view) error {
 		var err error
-		j, err = getJob(tx, id)
+		j, err = getJob(v, id)
 		return err
 	})
-	return j, translate(err)
+	return j, err
 }
 
 // getJob returns the stored job or jobs.ErrNotFound.
-func getJob(tx *bolt.Tx, id string) (jobs.Job, error) {
+func getJob(tx *view, id string) (jobs.Job, error) {
 	data := tx.Bucket(bucketJobs).Get([]byte(id))
 	if data == nil {
 		return jobs.Job{}, jobs.ErrNotFound

@@ -98,7 +98,7 @@ func recordChanges(old *jobs.Job, j jobs.Job, rec []byte) []change {
 // deleteChanges returns the changes that delete the job and its index entries;
 // none if there is no such job. The idempotency entry goes only if it is still
 // the job's: a newer job may have taken the key over.
-func deleteChanges(tx *bolt.Tx, id string) ([]change, error) {
+func deleteChanges(tx *view, id string) ([]change, error) {
 	data := tx.Bucket(bucketJobs).Get([]byte(id))
 	if data == nil {
 		return nil, nil
@@ -122,7 +122,7 @@ func deleteChanges(tx *bolt.Tx, id string) ([]change, error) {
 
 // keyHolder returns the job that holds an idempotency key at now, or nil if
 // the job the key names is gone or has expired.
-func keyHolder(tx *bolt.Tx, id string, now time.Time) (*jobs.Job, error) {
+func keyHolder(tx *view, id string, now time.Time) (*jobs.Job, error) {
 	data := tx.Bucket(bucketJobs).Get([]byte(id))
 	if data == nil {
 		return nil, nil

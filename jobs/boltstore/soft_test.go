@@ -2,7 +2,6 @@ package boltstore
 
 import (
 	"errors"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -14,17 +13,11 @@ import (
 	"github.com/asyncjobs/asyncjobs/jobs"
 )
 
-// onDisk returns the job as the data file holds it now: it copies the last
-// committed state to a new file and opens that, as a restart after a crash
-// would find it.
+// onDisk returns the job as the files hold it now: it copies them and opens
+// the copy, as a restart after a crash would find them.
 func onDisk(t *testing.T, s *Store, id string) (jobs.Job, error) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "snapshot.db")
-	if err := s.db.View(func(tx *bolt.Tx) error { return tx.CopyFile(path, 0o600) }); err != nil {
-		t.Fatal(err)
-	}
-	defer os.Remove(path)
-	snapshot := open(t, path, Options{})
+	snapshot := open(t, crashCopy(t, s), Options{})
 	defer snapshot.Close()
 	return snapshot.Get(t.Context(), id)
 }
@@ -124,7 +117,7 @@ func TestSoftChangeDuringDeletionIsDropped(t *testing.T) {
 		synctest.Wait()
 		// Next in the batch, so inside the transaction that deletes a.
 		wg.Go(func() {
-			_, err := s.submit(t.Context(), &request{op: func(*bolt.Tx) (jobs.Job, []change, error) {
+			_, err := s.submit(t.Context(), &request{op: func(*view) (jobs.Job, []change, error) {
 				_, err := s.UpdateSoft(t.Context(), "a", func(j *jobs.Job) error { return j.Start(now) })
 				return jobs.Job{}, nil, err
 			}})
@@ -148,7 +141,7 @@ func TestSoftChangeDuringDeletionIsDropped(t *testing.T) {
 // still reads and updates from memory.
 func TestHeldJobsAreNotReadFromTheFile(t *testing.T) {
 	t.Parallel()
-	s, _ := setup(t)
+	s := open(t, filepath.Join(t.TempDir(), "jobs.db"), Options{checkpointKeys: 1}) // every commit reaches the file
 	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 	held := mustCreate(t, s, newJob("held", now))
 	finished := newJob("finished", now)

@@ -1,9 +1,11 @@
-// Package boltstore is the embedded, durable jobs.Store: one bbolt file, for
-// running the service on a single machine. Writes go through a group committer,
-// so concurrent writes share a transaction and its fsync, and each returns only
-// once it is on disk; a soft update (jobs.SoftUpdater) returns before, and
-// goes to disk with the next commit. Callers encode a job's record before
-// the committer sees it, which only looks indexes up and writes bytes. The
+// Package boltstore is the embedded, durable jobs.Store: one bbolt file and its
+// write-ahead log, for running the service on a single machine. Writes go
+// through a group committer, so concurrent writes share a frame of the log
+// and its fsync, and each returns only once it is on disk; checkpoints move
+// what the log holds into the bbolt file in large transactions (wal.go). A
+// soft update (jobs.SoftUpdater) returns before, and goes to disk with the
+// next commit. Callers encode a job's record before the committer sees it,
+// which only looks indexes up and writes bytes. The
 // unfinished jobs are held in memory (held.go), so updating one decodes
 // nothing; a record is a small binary header and the job's public JSON
 // (record.go), so that GetEncoded parses only the header.
@@ -37,27 +39,47 @@ const (
 	DefaultMaxBatch = 512
 )
 
+// When the committer checkpoints: once the overlay holds checkpointKeys keys,
+// the log maxLogBytes, or every checkpointEvery.
+const (
+	defaultCheckpointKeys  = 4096
+	defaultCheckpointEvery = time.Second
+	maxLogBytes            = 64 << 20
+)
+
 // Options tune a Store.
 type Options struct {
 	// Timeout is how long Open waits for the lock on the data file, which
 	// another process may hold; zero means DefaultTimeout.
 	Timeout time.Duration
-	// MaxBatch is the most writes committed in one transaction; zero means
+	// MaxBatch is the most writes committed in one frame of the log; zero means
 	// DefaultMaxBatch.
 	MaxBatch int
+
+	checkpointKeys  int           // zero means defaultCheckpointKeys
+	checkpointEvery time.Duration // zero means defaultCheckpointEvery
+	checkpointed    func()        // a test's hook between a checkpoint's transaction and the log's truncation
 }
 
-// Store keeps jobs in a bbolt file. It is safe for concurrent use.
+// Store keeps jobs in a bbolt file and its log. It is safe for concurrent use.
 type Store struct {
 	db       *bolt.DB
 	maxBatch int
-	requests chan *request // to the committer
-	quit     chan struct{} // closed by Close
-	stopped  chan struct{} // closed by the committer on its way out
+	log      *wal // the committer's only
 
-	mu   sync.RWMutex
-	held map[string]*entry   // the unfinished jobs held in memory, by id
-	soft map[string][]change // soft changes waiting for a commit, by job id
+	checkpointKeys  int
+	checkpointEvery time.Duration
+	checkpointed    func()
+	walErr          error         // the committer's: set when the log failed, and every commit fails since
+	checkpointErr   error         // the committer's: of the last checkpoint, which Close reports
+	requests        chan *request // to the committer
+	quit            chan struct{} // closed by Close
+	stopped         chan struct{} // closed by the committer on its way out
+
+	mu     sync.RWMutex
+	held   map[string]*entry   // the unfinished jobs held in memory, by id
+	soft   map[string][]change // soft changes waiting for a commit, by job id
+	logged *table              // the overlay: changes in the log, not yet in the data file; the committer changes it
 
 	closeOnce sync.Once
 	closeErr  error
@@ -95,30 +117,42 @@ func Open(path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("boltstore: open %s: %w", path, err), db.Close())
 	}
+	log, err := recoverLog(db, walPath(path))
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("boltstore: open %s: recover the log: %w", path, err), db.Close())
+	}
 	s := &Store{
-		db:       db,
-		maxBatch: cmp.Or(opts.MaxBatch, DefaultMaxBatch),
-		requests: make(chan *request),
-		quit:     make(chan struct{}),
-		stopped:  make(chan struct{}),
-		held:     map[string]*entry{},
-		soft:     map[string][]change{},
+		db:              db,
+		maxBatch:        cmp.Or(opts.MaxBatch, DefaultMaxBatch),
+		log:             log,
+		checkpointKeys:  cmp.Or(opts.checkpointKeys, defaultCheckpointKeys),
+		checkpointEvery: cmp.Or(opts.checkpointEvery, defaultCheckpointEvery),
+		checkpointed:    opts.checkpointed,
+		logged:          newTable(),
+		requests:        make(chan *request),
+		quit:            make(chan struct{}),
+		stopped:         make(chan struct{}),
+		held:            map[string]*entry{},
+		soft:            map[string][]change{},
 	}
 	go s.commitLoop()
 	return s, nil
 }
 
-// Close waits for the writes in flight, writes the soft changes, refuses new ones with an error that
-// wraps jobs.ErrUnavailable, and closes the file.
+// Close waits for the writes in flight, writes the soft changes, checkpoints,
+// refuses new writes with an error that wraps jobs.ErrUnavailable, and closes
+// the files.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.quit)
 		<-s.stopped
 		s.mu.Lock()
 		clear(s.held) // reads go to the closed file, and fail
+		s.logged = newTable()
 		s.mu.Unlock()
-		if err := s.db.Close(); err != nil {
-			s.closeErr = fmt.Errorf("boltstore: close: %w", err)
+		s.closeErr = s.checkpointErr // the log keeps what it did not write: Open replays it
+		if err := errors.Join(s.log.close(), s.db.Close()); err != nil {
+			s.closeErr = errors.Join(s.closeErr, fmt.Errorf("boltstore: close: %w", err))
 		}
 	})
 	return s.closeErr
@@ -130,12 +164,10 @@ func (s *Store) Get(ctx context.Context, id string) (jobs.Job, error) {
 		return jobs.Job{}, fmt.Errorf("boltstore: get job %s: %w", id, err)
 	}
 	s.mu.RLock()
+	defer s.mu.RUnlock()
 	if e := s.held[id]; e != nil {
-		j := e.job.Clone()
-		s.mu.RUnlock()
-		return j, nil
+		return e.job.Clone(), nil
 	}
-	s.mu.RUnlock()
 	j, err := s.readJob(id)
 	if err != nil {
 		return jobs.Job{}, fmt.Errorf("boltstore: get job %s: %w", id, err)
@@ -150,15 +182,13 @@ func (s *Store) GetEncoded(ctx context.Context, id string) (jobs.Encoded, error)
 		return jobs.Encoded{}, fmt.Errorf("boltstore: get job %s: %w", id, err)
 	}
 	s.mu.RLock()
+	defer s.mu.RUnlock()
 	if e := s.held[id]; e != nil {
-		enc := e.encoded()
-		s.mu.RUnlock()
-		return enc, nil
+		return e.encoded(), nil
 	}
-	s.mu.RUnlock()
 	var enc jobs.Encoded
-	err := s.db.View(func(tx *bolt.Tx) error {
-		data := tx.Bucket(bucketJobs).Get([]byte(id))
+	err := s.read(func(v *view) error {
+		data := v.Bucket(bucketJobs).Get([]byte(id))
 		if data == nil {
 			return jobs.ErrNotFound
 		}
@@ -205,7 +235,7 @@ func (s *Store) Create(ctx context.Context, j jobs.Job) (jobs.Job, error) {
 // createOp stores the job of e, which nothing else sees yet.
 func createOp(e *entry) op {
 	j := e.job
-	return func(tx *bolt.Tx) (jobs.Job, []change, error) {
+	return func(tx *view) (jobs.Job, []change, error) {
 		var changes []change
 		if j.IdempotencyKey != "" {
 			key := idempotencyKey(j.Owner, j.IdempotencyKey)
@@ -291,7 +321,7 @@ func (s *Store) update(ctx context.Context, id string, fn func(*jobs.Job) error,
 
 // updateOp writes changes to a job, if it is still stored.
 func updateOp(id string, changes []change) op {
-	return func(tx *bolt.Tx) (jobs.Job, []change, error) {
+	return func(tx *view) (jobs.Job, []change, error) {
 		if tx.Bucket(bucketJobs).Get([]byte(id)) == nil {
 			return jobs.Job{}, nil, fmt.Errorf("boltstore: update job %s: %w", id, jobs.ErrNotFound)
 		}
@@ -307,7 +337,7 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 }
 
 func deleteOp(id string) op {
-	return func(tx *bolt.Tx) (jobs.Job, []change, error) {
+	return func(tx *view) (jobs.Job, []change, error) {
 		changes, err := deleteChanges(tx, id)
 		if err != nil {
 			return jobs.Job{}, nil, fmt.Errorf("boltstore: delete job %s: %w", id, err)
@@ -322,14 +352,14 @@ func (s *Store) Unfinished(ctx context.Context) ([]jobs.Job, error) {
 	var list []jobs.Job
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketUnfinished).ForEach(func(id, _ []byte) error {
+	err := s.read(func(v *view) error {
+		for id := range v.Bucket(bucketUnfinished).keys() {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 			e := s.held[string(id)]
 			if e == nil {
-				j, err := getJob(tx, string(id))
+				j, err := getJob(v, string(id))
 				if err != nil {
 					return err
 				}
@@ -337,11 +367,11 @@ func (s *Store) Unfinished(ctx context.Context) ([]jobs.Job, error) {
 				s.held[j.ID] = e
 			}
 			list = append(list, e.job.Clone())
-			return nil
-		})
+		}
+		return nil
 	})
 	if err != nil {
-		return nil, translate(fmt.Errorf("boltstore: list unfinished jobs: %w", err))
+		return nil, fmt.Errorf("boltstore: list unfinished jobs: %w", err)
 	}
 	slices.SortFunc(list, func(a, b jobs.Job) int {
 		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.ID, b.ID))

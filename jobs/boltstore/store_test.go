@@ -53,10 +53,10 @@ func open(t *testing.T, path string, opts Options) *Store {
 // jobs bucket implies.
 func checkIndexes(t *testing.T, s *Store) {
 	t.Helper()
-	err := s.db.View(func(tx *bolt.Tx) error {
+	readView(t, s, func(tx *view) error {
 		unfinished, expiry, idempotency := map[string]bool{}, map[string]bool{}, map[string]bool{}
-		err := tx.Bucket(bucketJobs).ForEach(func(k, v []byte) error {
-			j, err := decodeRecord(v)
+		for k := range tx.Bucket(bucketJobs).keys() {
+			j, err := decodeRecord(tx.Bucket(bucketJobs).Get(k))
 			if err != nil {
 				return err
 			}
@@ -72,30 +72,34 @@ func checkIndexes(t *testing.T, s *Store) {
 			if j.IdempotencyKey != "" && string(tx.Bucket(bucketIdempotency).Get(idempotencyKey(j.Owner, j.IdempotencyKey))) == j.ID {
 				idempotency[string(idempotencyKey(j.Owner, j.IdempotencyKey))] = true
 			}
-			return nil
-		})
-		if err != nil {
-			return err
 		}
 		for name, want := range map[string]map[string]bool{
 			"unfinished": unfinished, "expiry": expiry, "idempotency": idempotency,
 		} {
-			if got := keys(t, tx, []byte(name)); !maps.Equal(got, want) {
+			if got := keys(tx, []byte(name)); !maps.Equal(got, want) {
 				t.Errorf("bucket %s holds %q, want %q", name, slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want)))
 			}
 		}
 		return nil
 	})
-	if err != nil {
+}
+
+// readView runs fn with a view of the store as its readers see it, and fails
+// the test if fn fails.
+func readView(t *testing.T, s *Store, fn func(tx *view) error) {
+	t.Helper()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.read(fn); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func keys(t *testing.T, tx *bolt.Tx, bucket []byte) map[string]bool {
-	t.Helper()
+// keys returns the keys of the bucket, as the view sees them.
+func keys(tx *view, bucket []byte) map[string]bool {
 	m := map[string]bool{}
-	if err := tx.Bucket(bucket).ForEach(func(k, _ []byte) error { m[string(k)] = true; return nil }); err != nil {
-		t.Fatal(err)
+	for k := range tx.Bucket(bucket).keys() {
+		m[string(k)] = true
 	}
 	return m
 }
