@@ -31,22 +31,18 @@ func (s *Store) List(ctx context.Context, q jobs.ListQuery) (jobs.ListPage, erro
 	// change under the scan.
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.read(func(v *view) error {
 		prefix := ownerPrefix(q.Owner)
-		c := tx.Bucket(bucketOwners).Cursor()
-		// Seek lands on the first entry at or past the start, so the
-		// entries of the page are before it.
+		// The entries of the page are before the start.
 		start := append([]byte(q.Owner), 1) // past all of the owner's entries
 		if q.After != nil {
 			start = ownerKey(q.Owner, q.After.CreatedAt, q.After.ID)
 		}
-		k, _ := c.Seek(start)
-		if k == nil {
-			k, _ = c.Last()
-		} else {
-			k, _ = c.Prev()
-		}
-		for scanned := 0; k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Prev() {
+		scanned := 0
+		for k := range v.Bucket(bucketOwners).descend(start) {
+			if !bytes.HasPrefix(k, prefix) {
+				return nil
+			}
 			pos, err := ownerKeyPosition(k, len(prefix))
 			if err != nil {
 				return err
@@ -56,7 +52,7 @@ func (s *Store) List(ctx context.Context, q jobs.ListQuery) (jobs.ListPage, erro
 				return nil
 			}
 			scanned++
-			j, err := s.listedJob(tx, pos.ID)
+			j, err := s.listedJob(v, pos.ID)
 			if err != nil {
 				return err
 			}
@@ -88,13 +84,13 @@ func ownerKeyPosition(k []byte, prefixLen int) (jobs.Position, error) {
 	return jobs.Position{CreatedAt: time.Unix(0, nanos).UTC(), ID: string(k[prefixLen+8:])}, nil
 }
 
-// listedJob returns the job as readers see it: held, or from tx. The caller
+// listedJob returns the job as readers see it: held, or from v. The caller
 // holds s.mu.
-func (s *Store) listedJob(tx *bolt.Tx, id string) (jobs.Job, error) {
+func (s *Store) listedJob(v *view, id string) (jobs.Job, error) {
 	if e := s.held[id]; e != nil {
 		return e.job, nil
 	}
-	j, err := getJob(tx, id)
+	j, err := getJob(v, id)
 	if err != nil {
 		return jobs.Job{}, fmt.Errorf("owners entry of job %s: %w", id, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"iter"
 	"maps"
 	"slices"
+	"sort"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -125,6 +126,25 @@ func (b viewBucket) keys() iter.Seq[[]byte] {
 		k, _ := c.First()
 		next := func() []byte { k, _ := c.Next(); return k }
 		mergeKeys(b.overlaid(), k, next, func(a, b []byte) bool { return bytes.Compare(a, b) < 0 }, yield)
+	}
+}
+
+// descend yields the bucket's keys before the key before, last first: the
+// file's merged with the tables'.
+func (b viewBucket) descend(before []byte) iter.Seq[[]byte] {
+	return func(yield func([]byte) bool) {
+		over := b.overlaid()
+		over = over[:sort.Search(len(over), func(i int) bool { return bytes.Compare(over[i].key, before) >= 0 })]
+		slices.Reverse(over)
+		c := b.v.tx.Bucket(b.name).Cursor()
+		k, _ := c.Seek(before)
+		if k == nil {
+			k, _ = c.Last()
+		} else {
+			k, _ = c.Prev()
+		}
+		next := func() []byte { k, _ := c.Prev(); return k }
+		mergeKeys(over, k, next, func(a, b []byte) bool { return bytes.Compare(a, b) > 0 }, yield)
 	}
 }
 
