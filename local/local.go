@@ -171,9 +171,14 @@ func Start(cfg Config) (sys *System, err error) {
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	s.stop = stop
-	api := handlers.New(handlers.Config{
+	api, err := s.withConsole(handlers.New(handlers.Config{
 		Service: service, Authenticator: auth, Logger: cfg.Logger, MaxBodyBytes: cfg.MaxBodyBytes,
-	})
+	}))
+	if err != nil {
+		stop()
+		s.listener.Close()
+		return nil, err
+	}
 	s.server = &http.Server{
 		Handler:           checkHost(limitBodyTime(api, cfg.BodyReadTimeout), cfg.Addr),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,17 +11,11 @@ import (
 	"net/url"
 	"regexp"
 	"strconv"
-	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
-
+	"github.com/asyncjobs/asyncjobs/internal/apisign"
 	"github.com/asyncjobs/asyncjobs/jobs"
 	"github.com/asyncjobs/asyncjobs/jobs/jobjson"
 )
-
-// signingService is the service API Gateway's AWS_IAM auth checks signatures for.
-const signingService = "execute-api"
 
 // maxResponse bounds what is read of an answer: a page of the list holds
 // up to 200 jobs.
@@ -34,11 +26,7 @@ const maxResponse = 16 << 20
 type client struct {
 	endpoint string
 	http     *http.Client
-	creds    aws.CredentialsProvider // nil: requests go unsigned
-	region   string
-	// signer is this client's own: aws-sdk-go-v2's signer caches signing
-	// keys by access key id and date, not by secret.
-	signer *v4.Signer
+	signer   *apisign.Signer // nil: requests go unsigned
 }
 
 // newClient builds the client that o describes.
@@ -47,14 +35,15 @@ func (o *apiOptions) newClient(ctx context.Context) (*client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &client{endpoint: o.endpoint, http: hc, region: o.region}
+	c := &client{endpoint: o.endpoint, http: hc}
 	if o.noSign {
 		return c, nil
 	}
-	if c.creds, err = o.signingCredentials(ctx); err != nil {
+	creds, err := o.signingCredentials(ctx)
+	if err != nil {
 		return nil, err
 	}
-	c.signer = v4.NewSigner()
+	c.signer = apisign.New(creds, o.region)
 	return c, nil
 }
 
@@ -179,28 +168,13 @@ func (c *client) list(ctx context.Context, query url.Values) (listPage, error) {
 	return out, nil
 }
 
-// sign signs req for execute-api with the hash of body, which is also sent
-// in X-Amz-Content-Sha256. The Host signed is the URL's (the SDK drops an
-// explicit default port, and the request then carries the same Host);
-// Content-Length is not signed.
+// sign signs req for execute-api with the hash of body, unless signing is off.
 func (c *client) sign(ctx context.Context, req *http.Request, body []byte) error {
 	if c.signer == nil {
 		return nil
 	}
-	creds, err := c.creds.Retrieve(ctx)
-	if err != nil {
-		return fmt.Errorf("get the credentials to sign with (see --credentials, --profile): %w", err)
-	}
-	sum := sha256.Sum256(body)
-	hash := hex.EncodeToString(sum[:])
-	req.Header.Set("X-Amz-Content-Sha256", hash)
-	// The SDK signs content-length whenever ContentLength > 0.
-	length := req.ContentLength
-	req.ContentLength = 0
-	err = c.signer.SignHTTP(ctx, creds, req, hash, signingService, c.region, time.Now())
-	req.ContentLength = length
-	if err != nil {
-		return fmt.Errorf("sign the request: %w", err)
+	if err := c.signer.Sign(ctx, req, body); err != nil {
+		return fmt.Errorf("%w (see --credentials, --profile)", err)
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/asyncjobs/asyncjobs/auth/sigv4"
+	"github.com/asyncjobs/asyncjobs/internal/apisign"
 	"github.com/asyncjobs/asyncjobs/internal/loopback"
 )
 
@@ -27,8 +28,7 @@ func (o *apiOptions) signingCredentials(ctx context.Context) (aws.CredentialsPro
 	}
 	if source == "local" {
 		local := sigv4.LocalCredential(os.LookupEnv)
-		creds := aws.Credentials{AccessKeyID: local.AccessKeyID, SecretAccessKey: local.SecretAccessKey, Source: "jobsctl local credentials"}
-		return aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return creds, nil }), nil
+		return apisign.Static(local.AccessKeyID, local.SecretAccessKey, "jobsctl local credentials"), nil
 	}
 	opts := []func(*config.LoadOptions) error{config.WithRegion(o.region)}
 	if o.profile != "" {
