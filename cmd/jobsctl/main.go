@@ -53,6 +53,9 @@ Commands:
   cancel <job id>  cancel a Pending or Running job
   watch <job id>   print the job's changes as they are pushed, until it finishes
   types            list the job types and their parameters
+  console [--addr 127.0.0.1:0]
+                   serve the jobs console (your jobs, live, in the browser) on
+                   this machine, signing its calls with your credentials
   replay           moved: 'jobsd replay' replays a stopped jobsd's archived
                    failures; in AWS use 'aws events start-replay'
 
@@ -71,6 +74,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	commands := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
 		"submit": submit, "get": get, "ls": ls, "wait": wait, "cancel": cancel, "watch": watch, "replay": replay, "types": types,
+		"console": consoleCmd,
 	}
 	if cmd, ok := commands[args[0]]; ok {
 		return cmd(ctx, args[1:], stdout, stderr)

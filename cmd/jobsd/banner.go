@@ -16,6 +16,7 @@ func printEndpoints(w io.Writer, sys *local.System, s settings, profilesURL stri
 	base := "http://" + sys.Addr()
 	events := "https://" + sys.EventsAddr() + "/event"
 	fmt.Fprintf(w, `jobsd is running
+  Console   %[1]s/console/   (your jobs, live, in the browser; acts as %[8]s)
   API       %[1]s/jobs        POST a job, GET or DELETE /jobs/{id}
   OpenAPI   %[1]s/openapi.json
   Health    %[1]s/healthz
@@ -24,7 +25,7 @@ func printEndpoints(w io.Writer, sys *local.System, s settings, profilesURL stri
   API key   %[5]s
   CA        %[6]s   (trust it: NODE_EXTRA_CA_CERTS, or your browser's certificate settings)
   Data      %[7]s
-`, base, events, sys.EventsAddr(), s.EventsNamespace, apiKeyLine(sys), sys.CAFile(), s.DataDir)
+`, base, events, sys.EventsAddr(), s.EventsNamespace, apiKeyLine(sys), sys.CAFile(), s.DataDir, s.Credentials[0].Principal)
 	if profilesURL != "" {
 		fmt.Fprintf(w, "  Profiles  %[1]s   (go tool pprof '%[1]sprofile?seconds=10')\n", profilesURL)
 	}
