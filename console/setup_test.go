@@ -35,12 +35,31 @@ var (
 // the console's address). A "second" of a sleep job lasts second.
 func setup(t *testing.T, second time.Duration) string {
 	t.Helper()
+	return start(t, config(t, second))
+}
+
+// setupOneWorker is setup with one worker, sleep jobs of a minute a second
+// and order steps of 100 ms, for the browser test.
+func setupOneWorker(t *testing.T) string {
+	t.Helper()
+	cfg := config(t, time.Minute)
+	cfg.Workers = 1
+	cfg.JobTypes.OrderStep = 100 * time.Millisecond
+	return start(t, cfg)
+}
+
+func config(t *testing.T, second time.Duration) local.Config {
 	cfg := local.DefaultConfig()
 	cfg.Addr, cfg.EventsAddr, cfg.DataDir, cfg.EventsAPIKey = "127.0.0.1:0", "127.0.0.1:0", t.TempDir(), "da2-console-test"
 	cfg.Credentials = []sigv4.Credential{principalA, principalB}
 	cfg.Workers, cfg.QueueSize, cfg.Retention, cfg.ShutdownTimeout = 4, 1000, time.Hour, 100*time.Millisecond
 	cfg.JobTypes = jobtypes.Config{Second: second, OrderStep: 20 * time.Millisecond}
 	cfg.Logger = slog.New(slog.DiscardHandler)
+	return cfg
+}
+
+func start(t *testing.T, cfg local.Config) string {
+	t.Helper()
 	sys, err := local.Start(cfg)
 	if err != nil {
 		t.Fatal(err)

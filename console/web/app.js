@@ -17,6 +17,7 @@ const state = {
   dirty: new Set(),
   frame: 0,
   stream: null,
+  live: new Set(), // jobs whose stream has started: their changes arrive here
 };
 
 // api calls the console's API; writes carry X-Console, which other sites
@@ -59,16 +60,22 @@ function follow() {
   const ids = new Set(state.rows.keys());
   if (state.selected) ids.add(state.selected);
   const open = [...ids].filter((id) => !terminal.has(state.jobs.get(id)?.status)).slice(0, 200);
+  // A job that finished needs no new stream: the server stops following it.
+  if (state.stream && open.every((id) => state.stream.ids.has(id))) return;
   const key = open.join(',');
-  if (state.stream && state.stream.key === key) return;
   if (state.stream) state.stream.close();
   state.stream = null;
   if (!open.length) { $('#live').textContent = 'Nothing unfinished to follow'; return; }
   const stream = new EventSource('/console/events?jobs=' + encodeURIComponent(key).replaceAll('%2C', ','));
-  stream.key = key;
+  stream.ids = new Set(open);
   stream.onopen = () => { $('#live').textContent = `Live: following ${open.length} unfinished job(s)`; };
   stream.onerror = () => { $('#live').textContent = 'Live updates interrupted; reconnecting…'; };
-  stream.onmessage = (e) => seen(JSON.parse(e.data));
+  stream.onmessage = (e) => {
+    const job = JSON.parse(e.data);
+    if (!state.live.has(job.id)) { state.live.add(job.id); state.dirty.add(job.id); }
+    seen(job);
+    if (!state.frame) state.frame = requestAnimationFrame(render);
+  };
   stream.addEventListener('refused', (e) => { const r = JSON.parse(e.data); say(`Job ${r.id} cannot be followed (${r.status})`); });
   state.stream = stream;
 }
@@ -76,16 +83,13 @@ function follow() {
 // render applies the changes of the jobs marked since the last frame.
 function render() {
   state.frame = 0;
-  let finished = false;
   for (const id of state.dirty) {
     const job = state.jobs.get(id);
     const row = state.rows.get(id);
     if (row) fillRow(row, job);
     if (id === state.selected) renderDetail();
-    if (terminal.has(job.status)) finished = true;
   }
   state.dirty.clear();
-  if (finished) follow(); // a shorter stream once jobs are done
 }
 
 // --- the list ---------------------------------------------------------
@@ -129,11 +133,11 @@ async function loadPage() {
   state.rows.clear();
   const body = document.createDocumentFragment();
   for (const job of page.jobs) {
-    state.jobs.delete(job.id); // the list's state is the latest
     const row = rowFor(job);
     state.rows.set(job.id, row);
     body.append(row);
     seen(job);
+    fillRow(row, state.jobs.get(job.id));
   }
   $('#jobs tbody').replaceChildren(body);
   if (!page.jobs.length) $('#jobs tbody').append(el('tr', {}, el('td', { colSpan: 6, className: 'muted', textContent: 'No jobs' })));
@@ -170,6 +174,8 @@ function renderDetail() {
   $('#detail-error').hidden = !job.error;
   if (job.error) fields($('#error-fields'), [['Type', job.error.type], ['Message', job.error.message], ['Condition', job.error.condition]]);
   $('#detail-cancel').hidden = terminal.has(job.status);
+  $('#detail').dataset.live = state.live.has(job.id);
+  $('#detail-live').textContent = terminal.has(job.status) ? 'Finished' : state.live.has(job.id) ? 'Live' : 'Not followed yet';
   const items = (state.timelines.get(job.id) || []).map((s) => {
     const li = el('li', { textContent: `seq ${s.seq} ${s.status}` + (s.progress ? ` ${s.progress.step} ${s.progress.current}/${s.progress.total}` : '') });
     li.dataset.seq = s.seq;
@@ -250,7 +256,8 @@ async function submit(e) {
     result.textContent = `Submitted ${type} job ${job.id}`;
     result.dataset.job = job.id;
     seen(job);
-    firstPage();
+    state.cursors = [''];
+    await loadPage();
     select(job.id);
   } catch (err) {
     result.textContent = `Not submitted: ${err.message}`;
