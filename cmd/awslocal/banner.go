@@ -22,7 +22,7 @@ func printEndpoints(w io.Writer, stack *awslocal.Stack, s settings) {
 		namespaces[i] = "/" + ns.Name + "/{id}"
 	}
 	fmt.Fprintf(w, `awslocal is running the stack %[1]s
-  API       %[2]s/jobs        POST a job, GET or DELETE /jobs/{id} (stage %[3]s)
+  API       %[2]s/jobs        POST a job or GET your list; GET or DELETE /jobs/{id} (stage %[3]s)
   OpenAPI   %[2]s/openapi.json
   Health    %[2]s/healthz
   Events    %[9]s   (AppSync Events: HTTP publish)

@@ -17,7 +17,7 @@ func printEndpoints(w io.Writer, sys *local.System, s settings, profilesURL stri
 	events := "https://" + sys.EventsAddr() + "/event"
 	fmt.Fprintf(w, `jobsd is running
   Console   %[1]s/console/   (your jobs, live, in the browser; acts as %[8]s)
-  API       %[1]s/jobs        POST a job, GET or DELETE /jobs/{id}
+  API       %[1]s/jobs        POST a job or GET your list; GET or DELETE /jobs/{id}
   OpenAPI   %[1]s/openapi.json
   Health    %[1]s/healthz
   Events    %[2]s   (AppSync Events: HTTP publish)
