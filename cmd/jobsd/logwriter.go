@@ -3,20 +3,25 @@ package main
 import (
 	"io"
 	"sync"
+	"time"
 )
 
 // maxPendingLog is how many bytes of log lines may wait for the writer
 // before a new line waits for them to be written.
 const maxPendingLog = 256 << 10
 
-// logWriter writes the log to out in batches, one write(2) for all the lines
-// that arrived while the previous write was under way, instead of one per
-// line: under load, the request log costs a write per batch. A line waits
-// only for the write before it, never for a timer, so an idle server writes
-// each line at once. What is lost when the process is killed (SIGKILL, or a
-// crash outside the main goroutine) is the batch not yet written: the lines of
-// the last few microseconds, as with a write per line. Close writes what is
-// pending; jobsd closes it before it exits.
+// logInterval is the least time between two writes of the log.
+const logInterval = 5 * time.Millisecond
+
+// logWriter writes the log to out in batches, instead of one write(2) per
+// line: a line that arrives when nothing was written for logInterval is
+// written at once, so an idle server's log is not delayed; under load the
+// lines that arrive within logInterval of a write go out together in the
+// next, so the request log costs at most one write per logInterval. The
+// price: when the process is killed (SIGKILL, or a crash outside the main
+// goroutine) the lines of the last logInterval may be lost, where a write per
+// line lost none. Close writes what is pending; jobsd closes it before it
+// exits, on errors and panics of its main goroutine too.
 type logWriter struct {
 	out  io.Writer
 	wake chan struct{} // holds a token while pending has lines the writer has not taken
@@ -58,7 +63,8 @@ func (w *logWriter) Write(p []byte) (int, error) {
 	return w.out.Write(p)
 }
 
-// run writes what is pending each time a line arrives, until Close.
+// run writes what is pending each time a line arrives, at most once per
+// logInterval, until Close.
 func (w *logWriter) run() {
 	defer close(w.done)
 	var batch []byte
@@ -71,6 +77,7 @@ func (w *logWriter) run() {
 		// with slog writing to out itself.
 		if len(batch) > 0 {
 			_, _ = w.out.Write(batch)
+			time.Sleep(logInterval)
 		}
 	}
 }
