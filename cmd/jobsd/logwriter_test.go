@@ -1,11 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/asyncjobs/asyncjobs/internal/syncbuf"
 )
 
 // gatedWriter records each Write; a Write waits for release once entered
@@ -44,21 +45,9 @@ func TestLogWriterBatchesTheLinesThatArriveDuringAWrite(t *testing.T) {
 	}
 }
 
-// lockedBuffer is a bytes.Buffer safe for the writer and the test.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
 func TestLogWriterCloseWritesEveryLineInOrder(t *testing.T) {
 	t.Parallel()
-	out := &lockedBuffer{}
+	out := &syncbuf.Buffer{}
 	w := newLogWriter(out)
 	const writers, lines = 8, 2000
 	var wg sync.WaitGroup
@@ -75,7 +64,7 @@ func TestLogWriterCloseWritesEveryLineInOrder(t *testing.T) {
 	w.Close()
 	fmt.Fprintln(w, "after close")
 	next := make([]int, writers)
-	got := strings.Split(strings.TrimSuffix(out.buf.String(), "\n"), "\n")
+	got := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
 	if len(got) != writers*lines+1 || got[len(got)-1] != "after close" {
 		t.Fatalf("%d lines, the last %q; want %d and \"after close\"", len(got), got[len(got)-1], writers*lines+1)
 	}
