@@ -43,7 +43,11 @@ const (
 // body on to the handler.
 func authenticate(a Authenticator, limit int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		body, err := readBody(c.Request, http.MaxBytesReader(c.Writer, c.Request.Body, limit), limit)
+		var body []byte // nil for net/http's request without a body (GET, DELETE): nothing to read
+		var err error
+		if r := c.Request; r.Body != nil && r.Body != http.NoBody {
+			body, err = readBody(r, http.MaxBytesReader(c.Writer, r.Body, limit), limit)
+		}
 		if err != nil {
 			c.Abort()
 			var tooLarge *http.MaxBytesError

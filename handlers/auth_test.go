@@ -4,6 +4,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -76,5 +77,22 @@ func TestTheBodyIsReadOnceByAuthenticate(t *testing.T) {
 	}
 	if got := string(f.lastSubmit(t).Parameters); got != `{"seconds":3}` {
 		t.Errorf("submitted parameters %s, want the body", got)
+	}
+}
+
+func TestARequestWithoutABodyIsNotRead(t *testing.T) {
+	t.Parallel()
+	f := newFake()
+	var bodies [][]byte
+	records := AuthenticatorFunc(func(_ *http.Request, body []byte) (string, error) {
+		bodies = append(bodies, body)
+		return "alice", nil
+	})
+	h := New(Config{Service: f, Authenticator: records})
+	req := httptest.NewRequest(http.MethodGet, "/jobs/j-1", nil)
+	req.Body = http.NoBody // as net/http gives a request without Content-Length or chunks
+	h.ServeHTTP(httptest.NewRecorder(), req)
+	if len(bodies) != 1 || bodies[0] != nil {
+		t.Fatalf("the authenticator got bodies %q, want one nil: no buffer is made for a request without a body", bodies)
 	}
 }

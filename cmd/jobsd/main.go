@@ -33,7 +33,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "replay" {
 		return replay(context.Background(), args[1:], stdout, stderr)
 	}
-	s, logger, err := serveConfig(args, stderr)
+	logs := newLogWriter(stderr)
+	defer logs.Close()
+	s, logger, err := serveConfig(args, logs)
 	if err != nil {
 		return err
 	}
