@@ -34,7 +34,7 @@ func (h *jobHandlers) get(c *gin.Context) {
 		if !e.Status.Terminal() {
 			c.Header("Retry-After", "1")
 		}
-		c.Data(http.StatusOK, jsonContentType, e.JSON)
+		writeJSON(c, http.StatusOK, e.JSON)
 		return
 	}
 	job, err := h.svc.Wait(c.Request.Context(), principal(c), id, wait, h.gateway.AnswerBy(c.Request))

@@ -41,7 +41,7 @@ func (h *jobHandlers) list(c *gin.Context) {
 		c.Header("Link", "<"+h.nextURL(c, res.Next)+`>; rel="next"`)
 	}
 	b = append(b, '}')
-	c.Data(http.StatusOK, jsonContentType, b)
+	writeJSON(c, http.StatusOK, b)
 	*buf = b
 	if cap(b) <= maxPooledBuffer {
 		buffers.Put(buf)

@@ -76,7 +76,7 @@ func list(t *testing.T, h http.Handler, principal, target string) *httptest.Resp
 func listOK(t *testing.T, h http.Handler, principal, target string) (page listPage, ids []string, link string) {
 	t.Helper()
 	w := list(t, h, principal, target)
-	if w.Code != http.StatusOK || w.Header().Get("Content-Type") != jsonContentType {
+	if w.Code != http.StatusOK || w.Header().Get("Content-Type") != "application/json; charset=utf-8" {
 		t.Fatalf("GET %s as %s: %d %s %s", target, principal, w.Code, w.Header().Get("Content-Type"), w.Body)
 	}
 	if err := json.Unmarshal(w.Body.Bytes(), &page); err != nil {
