@@ -25,23 +25,34 @@ type Handler struct {
 // already terminal or gone needs nothing; a record it cannot read, or a store
 // it cannot write, is an error, so the record goes on to the archive.
 func (h *Handler) Handle(ctx context.Context, rec destination.Record) error {
-	rec = original(rec)
-	var inv jobs.Invocation
-	if err := json.Unmarshal(rec.RequestPayload, &inv); err != nil || inv.JobID == "" {
+	rec, jobID, ok := FailedJob(rec)
+	if !ok {
 		return fmt.Errorf("error handler: record %s has no job id in its request payload", rec.RequestContext.RequestID)
 	}
 	info := failureOf(rec)
 	commits := jobs.Committer{Store: h.Store, Clock: h.Clock, Notifier: h.Notifier}
-	j, err := commits.Commit(ctx, inv.JobID, func(j *jobs.Job, now time.Time) error { return j.Fail(info, now) })
+	j, err := commits.Commit(ctx, jobID, func(j *jobs.Job, now time.Time) error { return j.Fail(info, now) })
 	switch {
 	case errors.Is(err, jobs.ErrTerminal), errors.Is(err, jobs.ErrNotFound):
-		h.Logger.Info("failure record needs nothing", "job", inv.JobID, "reason", err)
+		h.Logger.Info("failure record needs nothing", "job", jobID, "reason", err)
 		return nil
 	case err != nil:
-		return fmt.Errorf("error handler: record failure of job %s: %w", inv.JobID, err)
+		return fmt.Errorf("error handler: record failure of job %s: %w", jobID, err)
 	}
 	h.Logger.Info("job failed", "job", j.ID, "condition", info.Condition, "errorType", info.Type, "attempts", j.Attempts)
 	return nil
+}
+
+// FailedJob is the processor's failure record inside rec, looking through
+// the error handler's own failure records that wrap it, and the id of the
+// job it records; false when it names no job.
+func FailedJob(rec destination.Record) (destination.Record, string, bool) {
+	rec = original(rec)
+	var inv jobs.Invocation
+	if err := json.Unmarshal(rec.RequestPayload, &inv); err != nil || inv.JobID == "" {
+		return rec, "", false
+	}
+	return rec, inv.JobID, true
 }
 
 // maxNesting bounds how many records original looks through.

@@ -20,16 +20,10 @@ func checkHost(next http.Handler, listenAddr string) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		p := problem.Details{
-			Type: "about:blank", Title: http.StatusText(http.StatusMisdirectedRequest), Status: http.StatusMisdirectedRequest,
-			Detail: fmt.Sprintf("Host %q is refused: this server answers only requests addressed to an IP address, "+
+		writeProblem(w, r, http.StatusMisdirectedRequest,
+			fmt.Sprintf("Host %q is refused: this server answers only requests addressed to an IP address, "+
 				"a loopback name or the host it listens on (%s), so that no web page can reach it through a DNS name the page controls (DNS rebinding)",
-				r.Host, listenAddr),
-			Instance: r.URL.Path,
-		}
-		w.Header().Set("Content-Type", "application/problem+json")
-		w.WriteHeader(p.Status)
-		_ = json.NewEncoder(w).Encode(p) // a failed write means the client has gone
+				r.Host, listenAddr))
 	})
 }
 
@@ -53,4 +47,12 @@ func limitBodyTime(next http.Handler, timeout time.Duration) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// writeProblem answers a problem+json of status about r's path.
+func writeProblem(w http.ResponseWriter, r *http.Request, status int, detail string) {
+	p := problem.Details{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: detail, Instance: r.URL.Path}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(p) // a failed write means the client has gone
 }

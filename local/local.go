@@ -4,6 +4,7 @@
 package local
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -109,7 +110,8 @@ type System struct {
 	events   *eventsEndpoint
 	keyFile  string // where the events API key comes from; empty when it was configured
 	pusher   *push.Notifier
-	stop     context.CancelFunc // at shutdown: ends the sweeper, the re-drive and waiting requests
+	handler  *errorhandling.Handler // the error handler, which archive replays go to
+	stop     context.CancelFunc     // at shutdown: ends the sweeper, the re-drive and waiting requests
 	served   chan error
 }
 
@@ -171,9 +173,15 @@ func Start(cfg Config) (sys *System, err error) {
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	s.stop = stop
-	api, err := s.withConsole(handlers.New(handlers.Config{
+	routes := http.NewServeMux()
+	routes.Handle("/", handlers.New(handlers.Config{
 		Service: service, Authenticator: auth, Logger: cfg.Logger, MaxBodyBytes: cfg.MaxBodyBytes,
 	}))
+	archiveRoutes := &archiveAPI{auth: auth, service: service, archive: s.archive, handle: s.handler.Handle,
+		maxBody: cmp.Or(cfg.MaxBodyBytes, handlers.DefaultMaxBodyBytes), logger: cfg.Logger}
+	routes.Handle(ArchivePath, archiveRoutes)
+	routes.Handle(ArchiveReplayPath, archiveRoutes)
+	api, err := s.withConsole(routes)
 	if err != nil {
 		stop()
 		s.listener.Close()
@@ -223,6 +231,7 @@ func (s *System) functions(types *jobs.Registry, hub *jobs.Hub, notifier jobs.No
 	}
 	s.invoker = inv
 	errorHandler := &errorhandling.Handler{Store: s.store, Notifier: notifier, Clock: cfg.Clock, Logger: cfg.Logger}
+	s.handler = errorHandler
 	archiveDest := &errorhandling.ArchiveDestination{
 		Archive: s.archive, Region: cfg.Region, Account: Account, NewID: uuid.NewString,
 		Resources: []string{fmt.Sprintf("arn:aws:events:%s:%s:event-bus/%s", cfg.Region, Account, FailureBusName)},
