@@ -18,8 +18,9 @@ const (
 )
 
 // apiPath is what the page may call under /console/api: the jobs, one job,
-// the OpenAPI document.
-var apiPath = regexp.MustCompile(`^/(jobs|jobs/[A-Za-z0-9-]{1,50}|openapi\.json)$`)
+// the OpenAPI document, and jobsd's archive of failures and its replay
+// (which answer 404 elsewhere, as in AWS).
+var apiPath = regexp.MustCompile(`^/(jobs|jobs/[A-Za-z0-9-]{1,50}|openapi\.json|local/archive|local/archive/replay)$`)
 
 // forwarded are the request headers passed on to the API.
 var forwarded = []string{"Content-Type", "Idempotency-Key", "Prefer", "Accept"}
@@ -27,7 +28,7 @@ var forwarded = []string{"Content-Type", "Idempotency-Key", "Prefer", "Accept"}
 // api passes a call of the page on to the API at path, signed for the user.
 func (c *Console) api(w http.ResponseWriter, r *http.Request, path string) {
 	if !apiPath.MatchString(path) {
-		refuse(w, http.StatusNotFound, "the console's API is /console/api/jobs, /console/api/jobs/{id} and /console/api/openapi.json")
+		refuse(w, http.StatusNotFound, "the console's API is /console/api/jobs, /console/api/jobs/{id}, /console/api/openapi.json, /console/api/local/archive and /console/api/local/archive/replay")
 		return
 	}
 	switch r.Method {

@@ -27,7 +27,11 @@ async function api(path, options = {}) {
   if (options.method && options.method !== 'GET') headers['X-Console'] = '1';
   const resp = await fetch('/console/api' + path, { ...options, headers });
   const body = await resp.json().catch(() => null);
-  if (!resp.ok) throw new Error((body && (body.detail || body.title)) || resp.status + ' ' + resp.statusText);
+  if (!resp.ok) {
+    const err = new Error((body && (body.detail || body.title)) || resp.status + ' ' + resp.statusText);
+    err.status = resp.status;
+    throw err;
+  }
   return body;
 }
 
@@ -276,6 +280,44 @@ async function loadTypes() {
   renderForm();
 }
 
+// --- the local archive (jobsd only: elsewhere the route answers 404) -----
+
+async function loadArchive() {
+  let answer;
+  try { answer = await api('/local/archive'); } catch (err) {
+    if (err.status !== 404) say('Cannot read the archive: ' + err.message);
+    return;
+  }
+  $('#archive').hidden = false;
+  $('#archive-empty').hidden = answer.events.length > 0;
+  $('#archive-events tbody').replaceChildren(...answer.events.map((e) => {
+    const replay = el('button', { type: 'button', textContent: 'Replay' });
+    replay.setAttribute('aria-label', `Replay the failure of job ${e.jobId}`);
+    replay.addEventListener('click', () => replayEvent(e));
+    const row = el('tr', {}, el('td', { textContent: e.time }), el('td', { className: 'job' }, jobLink(e.jobId)),
+      el('td', { textContent: [e.condition, e.errorType, e.errorMessage].filter(Boolean).join(' · ') }), el('td', {}, replay));
+    row.dataset.event = e.id;
+    return row;
+  }));
+}
+
+function jobLink(id) {
+  const b = el('button', { type: 'button', textContent: id });
+  b.addEventListener('click', () => select(id));
+  return b;
+}
+
+async function replayEvent(e) {
+  let answer;
+  try { answer = await api('/local/archive/replay', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ ids: [e.id] }) }); } catch (err) {
+    say(`Cannot replay the failure of job ${e.jobId}: ${err.message}`);
+    return;
+  }
+  $('#archive-result').textContent = answer.replayed.includes(e.id) ? `Replayed the failure of job ${e.jobId}`
+    : answer.refusedAgain.includes(e.id) ? `The error handler refused the failure of job ${e.jobId} again` : `The failure of job ${e.jobId} is not in your archive`;
+  select(e.jobId);
+}
+
 // --- wiring -------------------------------------------------------------
 
 document.addEventListener('DOMContentLoaded', () => {
@@ -288,6 +330,8 @@ document.addEventListener('DOMContentLoaded', () => {
   $('#page-prev').addEventListener('click', () => { state.cursors.pop(); loadPage(); });
   $('#page-next').addEventListener('click', () => { if (state.next) { state.cursors.push(state.next); loadPage(); } });
   $('#detail-cancel').addEventListener('click', () => cancel(state.selected));
+  $('#archive-refresh').addEventListener('click', loadArchive);
   loadTypes();
   loadPage();
+  loadArchive();
 });
