@@ -1,64 +1,15 @@
 package local_test
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
-	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
 
 	"github.com/asyncjobs/asyncjobs/auth/sigv4"
-	"github.com/asyncjobs/asyncjobs/errorhandling"
-	"github.com/asyncjobs/asyncjobs/errorhandling/destination"
-	"github.com/asyncjobs/asyncjobs/errorhandling/localarchive"
-	"github.com/asyncjobs/asyncjobs/jobs"
-	"github.com/asyncjobs/asyncjobs/jobs/boltstore"
-	"github.com/asyncjobs/asyncjobs/local"
+	"github.com/asyncjobs/asyncjobs/errorhandling/localarchive/archivetest"
 )
-
-// archivedFailure is one job left Running by a jobsd and its failure event
-// in the archive, as the error handler leaves it when it cannot record it;
-// with no owner, the job is gone.
-type archivedFailure struct{ job, owner, event string }
-
-// seedArchive writes the jobs and their archived failure events into dir
-// before jobsd opens it.
-func seedArchive(t *testing.T, dir string, failures ...archivedFailure) {
-	t.Helper()
-	at := time.Now().UTC().Add(-time.Minute)
-	store, err := boltstore.Open(filepath.Join(dir, "jobs.db"), boltstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	archive, err := localarchive.Open(filepath.Join(dir, "archive.db"), time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer archive.Close()
-	for i, f := range failures {
-		if f.owner != "" { // no owner: the job is gone, only its event is left
-			if _, err := store.Create(context.Background(), jobs.Job{ID: f.job, Owner: f.owner, Type: "sleep", Status: jobs.StatusRunning,
-				Parameters: json.RawMessage(`{"seconds":1}`), CreatedAt: at, UpdatedAt: at, ExpiresAt: at.Add(time.Hour), Seq: 1}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		rec := destination.Record{Version: "1.0", Timestamp: at.Add(time.Duration(i) * time.Second),
-			RequestContext: destination.RequestContext{RequestID: "r-" + f.job, Condition: jobs.ConditionRetriesExhausted, ApproximateInvokeCount: 1,
-				FunctionArn: "arn:aws:lambda:us-east-1:000000000000:function:jobs-processor:$LATEST"},
-			RequestPayload:  json.RawMessage(`{"jobId":"` + f.job + `"}`),
-			ResponsePayload: &destination.ResponsePayload{ErrorType: "Boom", ErrorMessage: "boom in " + f.job}}
-		e, err := errorhandling.Envelope(rec, f.event, "us-east-1", local.Account, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := archive.Put(context.Background(), e); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
 
 type archiveJSON struct {
 	Events []struct {
@@ -105,10 +56,10 @@ func TestArchiveShowsAndReplaysOnlyTheCallersFailures(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	a := sigv4.Credential{AccessKeyID: sigv4.DevAccessKeyID, SecretAccessKey: sigv4.DevSecretAccessKey, Principal: sigv4.DevPrincipal}
-	seedArchive(t, dir,
-		archivedFailure{job: "job-a", owner: a.Principal, event: "evt-a"},
-		archivedFailure{job: "job-b", owner: principalB.Principal, event: "evt-b"},
-		archivedFailure{job: "gone", event: "evt-gone"})
+	archivetest.Seed(t, dir,
+		archivetest.Failure{Job: "job-a", Owner: a.Principal, Event: "evt-a"},
+		archivetest.Failure{Job: "job-b", Owner: principalB.Principal, Event: "evt-b"},
+		archivetest.Failure{Job: "gone", Event: "evt-gone"})
 	cfg := config(dir)
 	cfg.Auth = true
 	cfg.Credentials = append(cfg.Credentials, principalB)
