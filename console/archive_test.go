@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/asyncjobs/asyncjobs/errorhandling/localarchive/archivetest"
 )
 
@@ -34,5 +36,34 @@ func TestConsoleArchiveIsItsPrincipals(t *testing.T) {
 	}
 	if got := getAs(t, base, principalA, "job-a"); got.Status != "Failure" {
 		t.Errorf("A's job is %s after the console's replay, want its Failure", got.Status)
+	}
+}
+
+// TestConsoleArchiveInChromium: the console lists the principal's archived
+// failure; its Replay button records the failure, shown with its reason.
+func TestConsoleArchiveInChromium(t *testing.T) {
+	cfg := config(t, time.Minute) // the re-driven job stays Running
+	archivetest.Seed(t, cfg.DataDir, archivetest.Failure{Job: "job-a", Owner: principalA.Principal, Event: "evt-job-a"})
+	base := start(t, cfg)
+	ctx := browser(t)
+
+	const replay = `#archive-events tr[data-event="evt-job-a"] button[aria-label^="Replay"]`
+	run(t, ctx, "see the archived failure and replay it",
+		chromedp.Navigate(base+"/"),
+		chromedp.WaitVisible(chromedp.CSS(replay)),
+		chromedp.Click(chromedp.CSS(replay)),
+		poll(`document.querySelector('#archive-result').textContent !== '' || document.querySelector('#message').textContent !== ''`),
+	)
+	if result := value(t, ctx, "the replay", chromedp.Evaluate[string](`document.querySelector('#archive-result').textContent + document.querySelector('#message').textContent`)); result != "Replayed the failure of job job-a" {
+		t.Fatalf("Replay answered %q, want the failure replayed", result)
+	}
+	run(t, ctx, "see the job's failure", chromedp.WaitVisible(chromedp.CSS(`#detail-error:not([hidden])`)))
+	fields := value(t, ctx, "the job", chromedp.Text(chromedp.CSS(`#detail-fields`)))
+	reason := value(t, ctx, "its failure", chromedp.Text(chromedp.CSS(`#error-fields`)))
+	if !strings.Contains(fields, "Status\nFailure\n") || !strings.Contains(reason, "boom in job-a") {
+		t.Errorf("the replayed job shows %q with failure %q, want status Failure and the reason boom in job-a", fields, reason)
+	}
+	if got := getAs(t, base, principalA, "job-a"); got.Status != "Failure" {
+		t.Errorf("job-a is %s after Replay, want Failure", got.Status)
 	}
 }
