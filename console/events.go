@@ -18,7 +18,8 @@ import (
 // MaxStreamJobs is the most jobs one event stream follows.
 const MaxStreamJobs = 200
 
-// checkers is how many jobs a stream checks and subscribes to at once.
+// checkers is how many jobs a stream checks and subscribes to at once;
+// once subscribed, every job of the stream is followed at the same time.
 const checkers = 8
 
 var jobID = regexp.MustCompile(`^[A-Za-z0-9-]{1,50}$`)
@@ -59,26 +60,12 @@ func (c *Console) events(w http.ResponseWriter, r *http.Request) {
 	flusher.Flush()
 
 	out := make(chan []byte, 64)
+	checking := make(chan struct{}, checkers)
 	var wg sync.WaitGroup
-	queue := make(chan string)
-	for range min(checkers, len(ids)) {
-		wg.Go(func() {
-			for id := range queue {
-				c.follow(ctx, conn, id, out)
-			}
-		})
+	for _, id := range ids {
+		wg.Go(func() { c.follow(ctx, conn, id, checking, out) })
 	}
-	go func() {
-		defer close(queue)
-		for _, id := range ids {
-			select {
-			case queue <- id:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	defer wg.Wait()
+	defer func() { cancel(); wg.Wait() }() // the followers end with the stream
 	for {
 		select {
 		case msg := <-out:
@@ -118,23 +105,20 @@ func streamIDs(list string) ([]string, error) {
 }
 
 // follow sends job id's latest state and its changes to out until it is
-// terminal, after checking with a signed GET that the user may read it.
-// The job is read again once subscribed, so no change between is missed.
-func (c *Console) follow(ctx context.Context, conn *appsync.Conn, id string, out chan<- []byte) {
-	if status, _, ok := c.read(ctx, id); !ok {
-		send(ctx, out, fmt.Appendf(nil, "event: refused\ndata: {\"id\":%q,\"status\":%d}\n\n", id, status))
+// terminal, after checking with a signed GET that the user may read it;
+// the check and subscription hold one of the checking slots.
+func (c *Console) follow(ctx context.Context, conn *appsync.Conn, id string, checking chan struct{}, out chan<- []byte) {
+	select {
+	case checking <- struct{}{}:
+	case <-ctx.Done():
 		return
 	}
-	sub, err := conn.Subscribe(ctx, push.JobChannel(c.cfg.Namespace, id))
-	if err != nil {
-		send(ctx, out, fmt.Appendf(nil, "event: lost\ndata: {\"id\":%q}\n\n", id))
+	sub, ok := c.subscribe(ctx, conn, id, out)
+	<-checking
+	if !ok {
 		return
 	}
 	defer sub.Close()
-	_, latest, ok := c.read(ctx, id)
-	if !ok || !relay(ctx, out, id, latest) {
-		return
-	}
 	for {
 		select {
 		case raw, open := <-sub.Events():
@@ -149,6 +133,27 @@ func (c *Console) follow(ctx context.Context, conn *appsync.Conn, id string, out
 			return
 		}
 	}
+}
+
+// subscribe checks that the user may read job id, subscribes to its
+// changes and sends its latest state; ok when its changes are to follow.
+// The job is read again once subscribed, so no change between is missed.
+func (c *Console) subscribe(ctx context.Context, conn *appsync.Conn, id string, out chan<- []byte) (*appsync.Subscription, bool) {
+	if status, _, ok := c.read(ctx, id); !ok {
+		send(ctx, out, fmt.Appendf(nil, "event: refused\ndata: {\"id\":%q,\"status\":%d}\n\n", id, status))
+		return nil, false
+	}
+	sub, err := conn.Subscribe(ctx, push.JobChannel(c.cfg.Namespace, id))
+	if err != nil {
+		send(ctx, out, fmt.Appendf(nil, "event: lost\ndata: {\"id\":%q}\n\n", id))
+		return nil, false
+	}
+	_, latest, ok := c.read(ctx, id)
+	if !ok || !relay(ctx, out, id, latest) {
+		sub.Close()
+		return nil, false
+	}
+	return sub, true
 }
 
 // read reads job id with a signed GET: ok when the API answered 200.
