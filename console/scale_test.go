@@ -18,15 +18,19 @@ import (
 )
 
 // TestConsoleAtScale: with 10,000 jobs (1,000 in -short) the console pages
-// through the list, older and back newer, each page of 200 the API's slice
-// in the API's order.
+// through the list, each page the API's next slice; then 50 orders change
+// about 100 times a second on screen and the page never freezes: no long
+// task over 200 ms, every row reaches Success.
 func TestConsoleAtScale(t *testing.T) {
 	total := 10000
 	if testing.Short() {
 		total = 1000
 	}
 	cfg := config(t, time.Minute)
-	cfg.QueueSize = total
+	cfg.Workers, cfg.QueueSize = 50, total+100
+	// 50 orders, each Running, four steps 750 ms apart and Success: six
+	// changes each in about 2.3 s, over 100 a second.
+	cfg.JobTypes.OrderStep = 750 * time.Millisecond
 	base := start(t, cfg)
 
 	began := time.Now()
@@ -58,7 +62,78 @@ func TestConsoleAtScale(t *testing.T) {
 		checkPage(t, page, read(fmt.Sprintf("page %d", page)), want)
 	}
 
+	// The frame watch runs from before the orders exist until they are all
+	// done: every long task and the longest gap between animation frames.
+	run(t, ctx, "show the orders and watch the frames",
+		chromedp.SetValue(chromedp.CSS(`#filter-type`), "order"),
+		chromedp.SetValue(chromedp.CSS(`#filter-limit`), "50"),
+		change(`#filter-limit`),
+		poll(`document.querySelector('#page-number').textContent === 'Page 1' && document.querySelector('#jobs tbody td.muted') !== null`),
+		discard(chromedp.Evaluate[bool](watchFrames)),
+	)
+	submitMany(t, base, 50, `{"type":"order","parameters":{"orderId":"o","items":1}}`)
+	run(t, ctx, "50 orders on screen, live",
+		chromedp.Click(chromedp.CSS(`#refresh`)),
+		poll(`document.querySelectorAll('#jobs tbody tr[data-id]').length === 50`),
+	)
+	run(t, ctx, "every order reaches Success", poll(`document.querySelectorAll('#jobs tbody td.status-Success').length === 50`))
+	watch := value(t, ctx, "the frame watch", chromedp.Evaluate[frameWatch](`window.frameWatch.stop()`))
+	t.Logf("%d job states arrived in %.0f ms (%.0f a second), %d changes of a row seen; longest frame gap %.0f ms; %d long tasks, the longest %.0f ms",
+		watch.Arrived, watch.Millis, float64(watch.Arrived)/watch.Millis*1000, watch.Changes, watch.WorstGap, watch.LongTasks, watch.WorstLongTask)
+	// Each order's state when followed and at least its last three steps
+	// and end; on screen at least its last step and end.
+	if watch.Arrived < 50*4 || watch.Changes < 50*2 {
+		t.Errorf("%d states arrived and %d row changes were seen, want each order's (≥ 200 and ≥ 100)", watch.Arrived, watch.Changes)
+	}
+	if watch.WorstLongTask > 200 {
+		t.Errorf("a task held the page for %.0f ms while the orders changed, want none over 200 ms", watch.WorstLongTask)
+	}
 }
+
+// frameWatch is what watchFrames measured.
+type frameWatch struct {
+	Arrived       int     `json:"arrived"`  // job states the page's stream received
+	Changes       int     `json:"changes"`  // changes of a row's status or progress seen
+	Millis        float64 `json:"millis"`   // how long it watched
+	WorstGap      float64 `json:"worstGap"` // the longest gap between two animation frames, ms
+	LongTasks     int     `json:"longTasks"`
+	WorstLongTask float64 `json:"worstLongTask"` // ms
+}
+
+// watchFrames starts window.frameWatch in the page: a count of the job
+// states its streams receive, a longtask observer, an animation frame loop that also counts the changes of the rows' status
+// and progress from one frame to the next; frameWatch.stop() ends it and answers a frameWatch.
+const watchFrames = `(() => {
+  const w = { arrived: 0, changes: 0, millis: 0, worstGap: 0, longTasks: 0, worstLongTask: 0 };
+  const begin = performance.now();
+  let last = begin, running = true;
+  const tasks = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) { w.longTasks++; w.worstLongTask = Math.max(w.worstLongTask, e.duration); }
+  });
+  tasks.observe({ type: 'longtask' });
+  const shown = new Map(); // job → its status and progress on screen
+  const frame = (now) => {
+    w.worstGap = Math.max(w.worstGap, now - last);
+    last = now;
+    for (const row of document.querySelectorAll('#jobs tbody tr[data-id]')) {
+      const seen = row.cells[2].textContent + ' ' + row.cells[3].textContent;
+      if (shown.has(row.dataset.id) && shown.get(row.dataset.id) !== seen) w.changes++;
+      shown.set(row.dataset.id, seen);
+    }
+    if (running) requestAnimationFrame(frame);
+  };
+  requestAnimationFrame(frame);
+  // The console opens its next stream with this EventSource.
+  window.EventSource = class extends EventSource {
+    constructor(...args) { super(...args); this.addEventListener('message', () => w.arrived++); }
+  };
+  window.frameWatch = { stop: () => {
+    running = false; tasks.disconnect();
+    w.millis = performance.now() - begin;
+    return w;
+  } };
+  return true;
+})()`
 
 // checkPage wants the page's rows to be the page'th slice of want, the
 // API's list: distinct, newest first, where the previous page ended.
