@@ -17,6 +17,7 @@ import (
 type Handler struct {
 	Store    jobs.Store
 	Notifier jobs.Notifier
+	Meter    jobs.Meter // optional: counts the failures it records
 	Clock    jobs.Clock
 	Logger   *slog.Logger
 }
@@ -30,7 +31,7 @@ func (h *Handler) Handle(ctx context.Context, rec destination.Record) error {
 		return fmt.Errorf("error handler: record %s has no job id in its request payload", rec.RequestContext.RequestID)
 	}
 	info := failureOf(rec)
-	commits := jobs.Committer{Store: h.Store, Clock: h.Clock, Notifier: h.Notifier}
+	commits := jobs.Committer{Store: h.Store, Clock: h.Clock, Notifier: h.Notifier, Meter: h.Meter}
 	j, err := commits.Commit(ctx, jobID, func(j *jobs.Job, now time.Time) error { return j.Fail(info, now) })
 	switch {
 	case errors.Is(err, jobs.ErrTerminal), errors.Is(err, jobs.ErrNotFound):

@@ -12,12 +12,13 @@ type Transition func(j *Job, now time.Time) error
 // Committer is the one way a job is written: it creates a job or commits a
 // transition through the Store, which makes the change durable, with the
 // Clock's time of the commit, and then tells the Notifier of the job as
-// stored. The Service, the Processor and the error handler all write
-// through one.
+// stored, and its Meter of a submission or an end. The Service, the
+// Processor and the error handler all write through one.
 type Committer struct {
 	Store    Store
 	Clock    Clock
 	Notifier Notifier
+	Meter    Meter // optional
 }
 
 // Create stores a new job and announces it. A job that holds the same
@@ -28,6 +29,9 @@ func (c Committer) Create(ctx context.Context, j Job) (Job, error) {
 		return stored, err
 	}
 	c.Notifier.Notify(stored)
+	if c.Meter != nil {
+		c.Meter.Submitted(stored.Type)
+	}
 	return stored, nil
 }
 
@@ -54,5 +58,17 @@ func (c Committer) commit(ctx context.Context, id string, t Transition, update f
 		return j, err
 	}
 	c.Notifier.Notify(j)
+	if c.Meter != nil && j.Status.Terminal() {
+		// Once per job: a terminal job refuses every later transition.
+		c.Meter.Finished(j.Type, j.Status, sinceOrZero(j.StartedAt, j.FinishedAt), j.FinishedAt.Sub(j.CreatedAt))
+	}
 	return j, nil
+}
+
+// sinceOrZero is end − start, or 0 when start never happened.
+func sinceOrZero(start, end time.Time) time.Duration {
+	if start.IsZero() {
+		return 0
+	}
+	return end.Sub(start)
 }

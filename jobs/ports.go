@@ -58,6 +58,21 @@ type Notifier interface {
 	Notify(j Job)
 }
 
+// Meter hears of the moments of a job's life that metrics count: its
+// submission, each attempt's start and its end. It is called after the
+// commit that makes each one, from many goroutines, and must not block.
+type Meter interface {
+	// Submitted: a job of this type was stored (a replayed submission is not).
+	Submitted(jobType string)
+	// Started: an attempt began; attempt counts from 1, so a later one is a
+	// retry. queueWait is the time from submission to the first attempt's
+	// start, 0 for a retry.
+	Started(jobType string, attempt int, queueWait time.Duration)
+	// Finished: the job reached a terminal status. run is the time from its
+	// first start (0 when it never ran); total is from its submission.
+	Finished(jobType string, status Status, run, total time.Duration)
+}
+
 // Change says that a job changed and what its Seq became; what changed is
 // read from the Store, the only source of a job.
 type Change struct {

@@ -16,6 +16,7 @@ type Processor struct {
 	Store    Store
 	Types    *Registry
 	Notifier Notifier
+	Meter    Meter   // optional: counts attempts and ends
 	Watcher  Watcher // optional: tells at once of a change made elsewhere, such as a cancellation
 	// CheckEvery is how often a running job is read from the Store to see
 	// whether it was cancelled elsewhere; 0: never, the Watcher and progress
@@ -50,6 +51,13 @@ func (p *Processor) Handle(ctx context.Context, inv Invocation) (err error) {
 		return nil
 	case err != nil:
 		return p.internal(inv.JobID, ErrorTypeInternal, fmt.Errorf("start the job: %w", err))
+	}
+	if p.Meter != nil {
+		var queueWait time.Duration
+		if j.Attempts == 1 {
+			queueWait = j.StartedAt.Sub(j.CreatedAt)
+		}
+		p.Meter.Started(j.Type, j.Attempts, queueWait)
 	}
 
 	result, runErr := p.run(ctx, j, changes)
@@ -218,7 +226,7 @@ func (p *Processor) endedElsewhere(ctx context.Context, id string) bool {
 
 // commits is how the processor writes a job.
 func (p *Processor) commits() Committer {
-	return Committer{Store: p.Store, Clock: p.Clock, Notifier: p.Notifier}
+	return Committer{Store: p.Store, Clock: p.Clock, Notifier: p.Notifier, Meter: p.Meter}
 }
 
 // reporter records progress reports of one running job.

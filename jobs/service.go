@@ -21,6 +21,7 @@ type ServiceConfig struct {
 	Types     *Registry
 	Invoker   Invoker
 	Notifier  Notifier
+	Meter     Meter // optional: counts submissions and cancellations
 	Watcher   Watcher
 	Clock     Clock
 	Retention time.Duration // how long a job is kept after it is created
@@ -42,7 +43,7 @@ type Service struct {
 
 // NewService returns a Service over cfg, which must be complete.
 func NewService(cfg ServiceConfig) *Service {
-	return &Service{cfg: cfg, commits: Committer{Store: cfg.Store, Clock: cfg.Clock, Notifier: cfg.Notifier}}
+	return &Service{cfg: cfg, commits: Committer{Store: cfg.Store, Clock: cfg.Clock, Notifier: cfg.Notifier, Meter: cfg.Meter}}
 }
 
 // SubmitRequest asks for a new job.
