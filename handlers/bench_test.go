@@ -2,6 +2,8 @@ package handlers
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -80,4 +82,19 @@ func submitNoop(b testing.TB, h http.Handler) *httptest.ResponseRecorder {
 		b.Fatalf("POST: %d %s", w.Code, w.Body)
 	}
 	return w
+}
+
+// BenchmarkRequestLog measures a GET with its access line written as JSON
+// (to io.Discard): the cost of the line when it is enabled.
+func BenchmarkRequestLog(b *testing.B) {
+	store := memstore.New()
+	h := New(Config{Service: realService(b, store, nil), Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
+	id := submitNoop(b, h).Header().Get("Location")
+	for b.Loop() {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, id, nil))
+		if w.Code != http.StatusOK {
+			b.Fatalf("GET %s: %d %s", id, w.Code, w.Body)
+		}
+	}
 }

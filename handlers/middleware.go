@@ -18,10 +18,16 @@ import (
 // problemType is the media type of every error response.
 const problemType = "application/problem+json"
 
-// logRequests logs every request once it has been answered. The record is
-// built only when its level is enabled, with one clock reading (its time is
-// the answer's end), and without the caller's program counter, which
-// slog.Logger looks up for every record and jobsd's handlers do not print.
+// unmatchedRoute is the route of a request that matched none (404, 405).
+const unmatchedRoute = "unmatched"
+
+// logRequests logs every request once it has been answered: its method,
+// route template, path, status, latency, bytes written, peer address and the
+// principal authenticate found (absent when the route needs none or the
+// caller was refused). The record is built only when its level is enabled,
+// with one clock reading (its time is the answer's end), and without the
+// caller's program counter, which slog.Logger looks up for every record and
+// jobsd's handlers do not print.
 func logRequests(logger *slog.Logger) gin.HandlerFunc {
 	handler := logger.Handler()
 	return func(c *gin.Context) {
@@ -32,15 +38,23 @@ func logRequests(logger *slog.Logger) gin.HandlerFunc {
 			return
 		}
 		end := time.Now()
+		route := c.FullPath()
+		if route == "" {
+			route = unmatchedRoute
+		}
 		r := slog.NewRecord(end, slog.LevelInfo, "request", 0)
 		r.AddAttrs(
 			slog.String("method", c.Request.Method),
+			slog.String("route", route),
 			slog.String("path", c.Request.URL.Path),
 			slog.Int("status", c.Writer.Status()),
-			slog.Duration("duration", end.Sub(start)),
+			slog.Duration("latency", end.Sub(start)),
 			slog.Int("bytes", max(c.Writer.Size(), 0)),
 			slog.String("ip", clientIP(c.Request)),
 		)
+		if who := principal(c); who != "" {
+			r.AddAttrs(slog.String("principal", who))
+		}
 		_ = handler.Handle(ctx, r) // slog.Logger ignores its handler's errors too
 	}
 }

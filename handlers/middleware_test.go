@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -113,18 +114,57 @@ func TestRequestLog(t *testing.T) {
 			h.ServeHTTP(rec, req)
 			assertProblem(t, rec, http.StatusNotFound, "", "")
 			entry := logEntry(t, logs, "request")
-			want := map[string]any{"level": "INFO", "method": "GET", "path": "/jobs/nobody", "status": 404.0,
-				"bytes": float64(rec.Body.Len()), "ip": tt.ip}
+			want := map[string]any{"level": "INFO", "method": "GET", "route": "/jobs/:id", "path": "/jobs/nobody",
+				"status": 404.0, "bytes": float64(rec.Body.Len()), "ip": tt.ip}
 			for k, v := range want {
 				if entry[k] != v {
 					t.Errorf("%s = %v, want %v", k, entry[k], v)
 				}
 			}
-			if _, ok := entry["duration"].(float64); !ok {
-				t.Errorf("duration = %v, want a number", entry["duration"])
+			if _, ok := entry["latency"].(float64); !ok {
+				t.Errorf("latency = %v, want a number", entry["latency"])
+			}
+			if p, ok := entry["principal"]; ok {
+				t.Errorf("principal = %v, want none for the anonymous caller", p)
 			}
 			if strings.Contains(logs.String(), "request failed") {
 				t.Error("a client error was logged as a failure")
+			}
+		})
+	}
+}
+
+func TestRequestLogRouteAndPrincipal(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, method, target, principal string
+		status                          int
+		route                           string
+	}{
+		{"a job route", http.MethodGet, "/jobs/nobody", "alice", 404, "/jobs/:id"},
+		{"the list", http.MethodGet, "/jobs", "bob", 200, "/jobs"},
+		{"no route", http.MethodGet, "/jobs/a/b", "alice", 404, unmatchedRoute},
+		{"no method", http.MethodPut, "/jobs", "alice", 405, unmatchedRoute},
+		{"an open route", http.MethodGet, "/healthz", "alice", 200, "/healthz"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var logs bytes.Buffer
+			h := New(Config{Service: newFake(), Authenticator: headerPrincipal, Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+			rec := serve(t, h, tt.method, tt.target, "", map[string]string{principalHeader: tt.principal})
+			if rec.Code != tt.status {
+				t.Fatalf("%s %s = %d, want %d", tt.method, tt.target, rec.Code, tt.status)
+			}
+			entry := logEntry(t, &logs, "request")
+			if entry["route"] != tt.route || entry["status"] != float64(tt.status) {
+				t.Errorf("route, status = %v, %v; want %s, %d", entry["route"], entry["status"], tt.route, tt.status)
+			}
+			// Only the /jobs routes authenticate: a caller is named where
+			// one was found, and nowhere else.
+			authenticated := tt.route == "/jobs" || tt.route == "/jobs/:id"
+			if p, ok := entry["principal"]; authenticated && p != tt.principal || !authenticated && ok {
+				t.Errorf("principal = %v (present %t), want %q only on an authenticated route", p, ok, tt.principal)
 			}
 		})
 	}
