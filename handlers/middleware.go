@@ -21,42 +21,57 @@ const problemType = "application/problem+json"
 // unmatchedRoute is the route of a request that matched none (404, 405).
 const unmatchedRoute = "unmatched"
 
-// logRequests logs every request once it has been answered: its method,
-// route template, path, status, latency, bytes written, peer address and the
-// principal authenticate found (absent when the route needs none or the
-// caller was refused). The record is built only when its level is enabled,
-// with one clock reading (its time is the answer's end), and without the
-// caller's program counter, which slog.Logger looks up for every record and
-// jobsd's handlers do not print.
+// logRequests logs every request once it has been answered, as LogAccess
+// does. The record is built only when its level is enabled, with one clock
+// reading (its time is the answer's end).
 func logRequests(logger *slog.Logger) gin.HandlerFunc {
 	handler := logger.Handler()
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Next()
-		ctx := c.Request.Context()
-		if !handler.Enabled(ctx, slog.LevelInfo) {
+		if !handler.Enabled(c.Request.Context(), slog.LevelInfo) {
 			return
 		}
-		end := time.Now()
 		route := c.FullPath()
 		if route == "" {
 			route = unmatchedRoute
 		}
-		r := slog.NewRecord(end, slog.LevelInfo, "request", 0)
-		r.AddAttrs(
-			slog.String("method", c.Request.Method),
-			slog.String("route", route),
-			slog.String("path", c.Request.URL.Path),
-			slog.Int("status", c.Writer.Status()),
-			slog.Duration("latency", end.Sub(start)),
-			slog.Int("bytes", max(c.Writer.Size(), 0)),
-			slog.String("ip", clientIP(c.Request)),
-		)
-		if who := principal(c); who != "" {
-			r.AddAttrs(slog.String("principal", who))
-		}
-		_ = handler.Handle(ctx, r) // slog.Logger ignores its handler's errors too
+		LogAccess(handler, c.Request, Access{Route: route, Status: c.Writer.Status(), Bytes: c.Writer.Size(),
+			Start: start, Principal: principal(c)})
 	}
+}
+
+// Access is what the access line of one answered request says besides the
+// request itself.
+type Access struct {
+	Route     string    // the route's template, such as /jobs/:id; "unmatched" for none
+	Status    int       // the status answered
+	Bytes     int       // the body bytes written; negative counts as 0
+	Start     time.Time // when the request came
+	Principal string    // the authenticated caller; "" (left out) for none
+}
+
+// LogAccess writes the access line of r at info level to handler, the one
+// format of every route: method, route, path, status, latency, bytes, ip and
+// principal. Its time is the answer's end, the one clock reading; the
+// caller's program counter, which slog.Logger looks up for every record, is
+// not. Callers check that the level is enabled before building a.
+func LogAccess(handler slog.Handler, r *http.Request, a Access) {
+	end := time.Now()
+	rec := slog.NewRecord(end, slog.LevelInfo, "request", 0)
+	rec.AddAttrs(
+		slog.String("method", r.Method),
+		slog.String("route", a.Route),
+		slog.String("path", r.URL.Path),
+		slog.Int("status", a.Status),
+		slog.Duration("latency", end.Sub(a.Start)),
+		slog.Int("bytes", max(a.Bytes, 0)),
+		slog.String("ip", clientIP(r)),
+	)
+	if a.Principal != "" {
+		rec.AddAttrs(slog.String("principal", a.Principal))
+	}
+	_ = handler.Handle(r.Context(), rec) // slog.Logger ignores its handler's errors too
 }
 
 // clientIP is the address of the peer without its port. The Lambda proxy

@@ -72,6 +72,16 @@ type replayAnswer struct {
 }
 
 func (a *archiveAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	route := r.URL.Path
+	if route != ArchivePath && route != ArchiveReplayPath {
+		route = "unmatched"
+	}
+	serveLogged(a.logger, route, w, r, a.serve)
+}
+
+// serve answers a request for one of the routes and returns the principal
+// it authenticated ("" if none), for the access line.
+func (a *archiveAPI) serve(w http.ResponseWriter, r *http.Request) (principal string) {
 	var want string
 	switch r.URL.Path {
 	case ArchivePath:
@@ -80,29 +90,30 @@ func (a *archiveAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		want = http.MethodPost
 	default:
 		writeProblem(w, r, http.StatusNotFound, "no resource has this path")
-		return
+		return ""
 	}
 	if r.Method != want {
 		w.Header().Set("Allow", want)
 		writeProblem(w, r, http.StatusMethodNotAllowed, "the resource takes "+want)
-		return
+		return ""
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.maxBody))
 	if err != nil {
 		writeProblem(w, r, http.StatusBadRequest, "the request body could not be read or is too large")
-		return
+		return ""
 	}
-	principal, err := a.auth.Authenticate(r, body)
+	principal, err = a.auth.Authenticate(r, body)
 	if err != nil {
 		p := problem.For(err)
 		writeProblem(w, r, p.Status, p.Detail)
-		return
+		return ""
 	}
 	if want == http.MethodGet {
 		a.list(w, r, principal)
-		return
+		return principal
 	}
 	a.replay(w, r, principal, body)
+	return principal
 }
 
 // list answers the caller's archived failures, oldest first.
