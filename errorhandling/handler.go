@@ -35,12 +35,12 @@ func (h *Handler) Handle(ctx context.Context, rec destination.Record) error {
 	j, err := commits.Commit(ctx, jobID, func(j *jobs.Job, now time.Time) error { return j.Fail(info, now) })
 	switch {
 	case errors.Is(err, jobs.ErrTerminal), errors.Is(err, jobs.ErrNotFound):
-		h.Logger.Info("failure record needs nothing", "job", jobID, "reason", err)
+		h.Logger.Info("failure record needs nothing", "job", jobID, "type", j.Type, "reason", err) // a gone job's type is ""
 		return nil
 	case err != nil:
 		return fmt.Errorf("error handler: record failure of job %s: %w", jobID, err)
 	}
-	h.Logger.Info("job failed", "job", j.ID, "condition", info.Condition, "errorType", info.Type, "attempts", j.Attempts)
+	h.Logger.Info("job failed", "job", j.ID, "type", j.Type, "condition", info.Condition, "errorType", info.Type, "attempts", j.Attempts)
 	return nil
 }
 

@@ -35,9 +35,10 @@ type Processor struct {
 // every client reads, never carries the text of a store error, a context
 // error or a panic; the log does.
 func (p *Processor) Handle(ctx context.Context, inv Invocation) (err error) {
+	jobType := "" // known once the start commit has read the job
 	defer func() {
 		if r := recover(); r != nil {
-			err = p.internal(inv.JobID, ErrorTypeInternal, fmt.Errorf("panic: %v", r), "stack", string(debug.Stack()))
+			err = p.internal(inv.JobID, jobType, ErrorTypeInternal, fmt.Errorf("panic: %v", r), "stack", string(debug.Stack()))
 		}
 	}()
 	// Watched from before the start, so that no change after it (a
@@ -47,11 +48,12 @@ func (p *Processor) Handle(ctx context.Context, inv Invocation) (err error) {
 	j, err := p.commits().CommitSoft(ctx, inv.JobID, (*Job).Start) // a restart starts it again
 	switch {
 	case errors.Is(err, ErrTerminal), errors.Is(err, ErrNotFound):
-		p.Logger.Info("job needs no processing", "job", inv.JobID, "reason", err)
+		p.Logger.Info("job needs no processing", "job", inv.JobID, "type", j.Type, "reason", err) // a gone job's type is ""
 		return nil
 	case err != nil:
-		return p.internal(inv.JobID, ErrorTypeInternal, fmt.Errorf("start the job: %w", err))
+		return p.internal(inv.JobID, "", ErrorTypeInternal, fmt.Errorf("start the job: %w", err))
 	}
+	jobType = j.Type
 	if p.Meter != nil {
 		var queueWait time.Duration
 		if j.Attempts == 1 {
@@ -63,13 +65,13 @@ func (p *Processor) Handle(ctx context.Context, inv Invocation) (err error) {
 	result, runErr := p.run(ctx, j, changes)
 	if ctx.Err() != nil {
 		// Shutting down (or out of time in Lambda): the job stays Running and is re-driven.
-		return p.internal(j.ID, ErrorTypeInternal, context.Cause(ctx))
+		return p.internal(j.ID, j.Type, ErrorTypeInternal, context.Cause(ctx))
 	}
 	if errors.Is(runErr, ErrTerminal) {
 		return nil // cancelled while it ran
 	}
 	if runErr != nil && !IsPermanent(runErr) {
-		p.Logger.Warn("job attempt failed", "job", j.ID, "attempt", j.Attempts, "err", runErr)
+		p.Logger.Warn("job attempt failed", "job", j.ID, "type", j.Type, "attempt", j.Attempts, "err", runErr)
 		return runErr
 	}
 	_, err = p.commits().Commit(ctx, j.ID, func(j *Job, now time.Time) error {
@@ -82,20 +84,21 @@ func (p *Processor) Handle(ctx context.Context, inv Invocation) (err error) {
 	case errors.Is(err, ErrTerminal) || errors.Is(err, ErrNotFound):
 		return nil // cancelled or deleted while it ran: that outcome stands
 	case err != nil:
-		return p.internal(j.ID, ErrorTypeInternal, fmt.Errorf("record the outcome: %w", err))
+		return p.internal(j.ID, j.Type, ErrorTypeInternal, fmt.Errorf("record the outcome: %w", err))
 	}
 	return nil
 }
 
 // internal logs cause, which is not the job's own failure, with the job's id
-// and returns the InternalError that stands for it.
-func (p *Processor) internal(jobID, errorType string, cause error, logArgs ...any) error {
+// and type ("" when the job could not be read) and returns the InternalError
+// that stands for it.
+func (p *Processor) internal(jobID, jobType, errorType string, cause error, logArgs ...any) error {
 	level := slog.LevelError
 	if errors.Is(cause, context.Canceled) || errors.Is(cause, context.DeadlineExceeded) {
 		level = slog.LevelWarn
 	}
 	p.Logger.Log(context.Background(), level, "job attempt failed: internal error",
-		append([]any{"job", jobID, "errorType", errorType, "err", cause}, logArgs...)...)
+		append([]any{"job", jobID, "type", jobType, "errorType", errorType, "err", cause}, logArgs...)...)
 	return &InternalError{Type: errorType, JobID: jobID, cause: cause}
 }
 
@@ -118,10 +121,10 @@ func (p *Processor) run(ctx context.Context, j Job, changes <-chan Change) (resu
 	defer p.stopWhenTerminal(runCtx, stopJob, j, changes)()
 	defer func() {
 		if r := recover(); r != nil {
-			err = p.internal(j.ID, ErrorTypePanic, fmt.Errorf("job code panicked: %v", r), "stack", string(debug.Stack()))
+			err = p.internal(j.ID, j.Type, ErrorTypePanic, fmt.Errorf("job code panicked: %v", r), "stack", string(debug.Stack()))
 		}
 	}()
-	out, err := t.run(runCtx, params, &reporter{p: p, id: j.ID, stop: stopJob})
+	out, err := t.run(runCtx, params, &reporter{p: p, id: j.ID, jobType: j.Type, stop: stopJob})
 	if cause := context.Cause(runCtx); err != nil && cause != nil && ctx.Err() == nil &&
 		(errors.Is(cause, ErrTerminal) || errors.Is(err, runCtx.Err())) {
 		err = cause // the job was cancelled, or timed out: say so, not "context canceled"
@@ -169,7 +172,7 @@ func (p *Processor) stopWhenTerminal(ctx context.Context, stopJob context.Cancel
 	// checks below wake for nothing but what comes later.
 	select {
 	case c := <-changes:
-		if c.Seq > j.Seq && p.endedElsewhere(ctx, j.ID) {
+		if c.Seq > j.Seq && p.endedElsewhere(ctx, j) {
 			stopJob(ErrTerminal)
 		}
 	default:
@@ -199,7 +202,7 @@ func (p *Processor) stopWhenTerminal(ctx context.Context, stopJob context.Cancel
 				return // the run is over: what changed since is not its business
 			default:
 			}
-			if p.endedElsewhere(ctx, j.ID) {
+			if p.endedElsewhere(ctx, j) {
 				stopJob(ErrTerminal)
 				return
 			}
@@ -208,16 +211,16 @@ func (p *Processor) stopWhenTerminal(ctx context.Context, stopJob context.Cancel
 	return func() { close(done); stopTicker() }
 }
 
-// endedElsewhere reads the running job and reports whether it is terminal
-// or gone. A failed read is logged and taken as "not ended".
-func (p *Processor) endedElsewhere(ctx context.Context, id string) bool {
-	j, err := p.Store.Get(ctx, id)
+// endedElsewhere reads the running job j again and reports whether it is
+// terminal or gone. A failed read is logged and taken as "not ended".
+func (p *Processor) endedElsewhere(ctx context.Context, running Job) bool {
+	j, err := p.Store.Get(ctx, running.ID)
 	switch {
 	case errors.Is(err, ErrNotFound):
 		return true
 	case err != nil:
 		if ctx.Err() == nil {
-			p.Logger.Warn("cannot read a running job to see whether it was cancelled", "job", id, "err", err)
+			p.Logger.Warn("cannot read a running job to see whether it was cancelled", "job", running.ID, "type", running.Type, "err", err)
 		}
 		return false
 	}
@@ -231,9 +234,10 @@ func (p *Processor) commits() Committer {
 
 // reporter records progress reports of one running job.
 type reporter struct {
-	p    *Processor
-	id   string
-	stop context.CancelCauseFunc
+	p       *Processor
+	id      string
+	jobType string // for the log
+	stop    context.CancelCauseFunc
 }
 
 func (r *reporter) Report(ctx context.Context, pr Progress) error {
@@ -244,7 +248,7 @@ func (r *reporter) Report(ctx context.Context, pr Progress) error {
 		return err
 	case err != nil:
 		// Job code returns what Report returns: it must not carry the store's text.
-		return r.p.internal(r.id, ErrorTypeInternal, fmt.Errorf("report progress: %w", err))
+		return r.p.internal(r.id, r.jobType, ErrorTypeInternal, fmt.Errorf("report progress: %w", err))
 	}
 	return nil
 }

@@ -109,7 +109,7 @@ func (s *Service) Submit(ctx context.Context, req SubmitRequest) (job Job, repla
 		// Not acknowledged, so not kept: the client is told to try again.
 		if derr := s.cfg.Store.Delete(ctx, stored.ID); derr != nil {
 			s.cfg.Logger.Error("remove a job that could not be dispatched; it will run after a restart",
-				"job", stored.ID, "err", derr)
+				"job", stored.ID, "type", stored.Type, "err", derr)
 		}
 		return Job{}, false, fmt.Errorf("dispatch job %s: %w", stored.ID, err)
 	}

@@ -358,5 +358,5 @@ func (n logNotifier) Notify(j jobs.Job) {
 		return
 	}
 	n.logger.LogAttrs(context.Background(), slog.LevelDebug, "job changed",
-		slog.String("job", j.ID), slog.String("status", string(j.Status)), slog.Int64("seq", j.Seq))
+		slog.String("job", j.ID), slog.String("type", j.Type), slog.String("status", string(j.Status)), slog.Int64("seq", j.Seq))
 }

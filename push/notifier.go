@@ -78,7 +78,7 @@ func (n *Notifier) Notify(j jobs.Job) {
 	default:
 		n.done()
 		if n.dropped.Add(1)%1000 == 1 {
-			n.cfg.Logger.Warn("push buffer full: job changes dropped", "job", j.ID, "dropped", n.dropped.Load())
+			n.cfg.Logger.Warn("push buffer full: job changes dropped", "job", j.ID, "type", j.Type, "dropped", n.dropped.Load())
 		}
 	}
 }
@@ -180,13 +180,13 @@ func (n *Notifier) publish(j jobs.Job) {
 	}
 	event, err := Event(j)
 	if err != nil {
-		n.cfg.Logger.Error("encode job event", "job", j.ID, "err", err)
+		n.cfg.Logger.Error("encode job event", "job", j.ID, "type", j.Type, "err", err)
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), n.cfg.Timeout)
 	defer cancel()
 	if err := n.cfg.Publisher.Publish(ctx, channel, []json.RawMessage{event}); err != nil {
-		n.cfg.Logger.Warn("publish job event", "channel", channel, "seq", j.Seq, "err", err)
+		n.cfg.Logger.Warn("publish job event", "job", j.ID, "type", j.Type, "channel", channel, "seq", j.Seq, "err", err)
 	}
 }
 
