@@ -16,13 +16,9 @@ func TestASubmissionWritesAnEMFLine(t *testing.T) {
 	if resp, _ := f.serve(t, fixture(t, "apigateway-post-job.json")); resp.StatusCode != http.StatusAccepted {
 		t.Fatalf("status %d: %s", resp.StatusCode, resp.Body)
 	}
-	lines, err := emftest.Parse([]byte(f.metrics.String()))
+	got, err := emftest.Strings([]byte(f.metrics.String()))
 	if err != nil {
 		t.Fatal(err)
-	}
-	var got []string
-	for _, l := range lines {
-		got = append(got, l.String())
 	}
 	if want := []string{"JobsSubmitted=1 {Type=sleep} / [[Type]]"}; !slices.Equal(got, want) {
 		t.Errorf("metrics %q, want %q", got, want)

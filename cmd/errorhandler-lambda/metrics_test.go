@@ -44,13 +44,9 @@ func TestRecordsWriteEMFLines(t *testing.T) {
 			t.Parallel()
 			h, _, _, metrics := setupMetered(t)
 			_, _ = lambda.NewHandler(h.handle).Invoke(t.Context(), tt.payload(t))
-			lines, err := emftest.Parse([]byte(metrics.String()))
+			got, err := emftest.Strings([]byte(metrics.String()))
 			if err != nil {
 				t.Fatal(err)
-			}
-			var got []string
-			for _, l := range lines {
-				got = append(got, l.String())
 			}
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("metrics\n%q\nwant\n%q", got, tt.want)

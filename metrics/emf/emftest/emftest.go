@@ -199,3 +199,13 @@ func (l Line) String() string {
 	}
 	return strings.Join(parts, " ") + " {" + strings.Join(dims, ",") + "} / " + fmt.Sprint(l.Dimensions)
 }
+
+// Strings parses out as Parse does and returns each Line's String.
+func Strings(out []byte) ([]string, error) {
+	lines, err := Parse(out)
+	var s []string
+	for _, l := range lines {
+		s = append(s, l.String())
+	}
+	return s, err
+}
