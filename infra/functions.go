@@ -70,6 +70,7 @@ func newJobFunctions(stack awscdk.Stack, cfg Config, table awsdynamodb.Table, ev
 		"JOBS_TABLE_NAME":           table.TableName(),
 		"JOBS_EVENTS_HTTP_ENDPOINT": events.httpEndpoint(),
 		"JOBS_EVENTS_NAMESPACE":     jsii.String(eventsNamespace),
+		metricsNamespaceEnv:         stack.StackName(),
 	}
 	maxEventAge := awscdk.Duration_Hours(jsii.Number(maxEventAgeHours))
 	var f jobFunctions

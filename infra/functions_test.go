@@ -37,6 +37,7 @@ func TestFunctionSettings(t *testing.T) {
 		"JOBS_TABLE_NAME":           "${" + tableID + "}",
 		"JOBS_EVENTS_HTTP_ENDPOINT": "https://${" + eventsAPIID + ".Dns.Http}/event",
 		"JOBS_EVENTS_NAMESPACE":     "jobs",
+		"JOBS_METRICS_NAMESPACE":    "TestJobs", // the stack's name
 	}
 	apiEnv := maps.Clone(shared)
 	apiEnv["JOBS_PROCESSOR_FUNCTION_NAME"] = "${" + tpl.functionID(t, "Processor") + "}"

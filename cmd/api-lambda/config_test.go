@@ -35,7 +35,7 @@ func TestLoadConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := config{
-		Config: lambdaenv.Config{Region: "eu-west-1", TableName: "jobs", Namespace: "jobs",
+		Config: lambdaenv.Config{Region: "eu-west-1", TableName: "jobs", Namespace: "jobs", MetricsNamespace: "AsyncJobs",
 			EventsEndpoint: "https://abc.appsync-api.eu-west-1.amazonaws.com/event"},
 		ProcessorFunction: "jobs-processor",
 		RealtimeEndpoint:  "wss://abc.appsync-realtime-api.eu-west-1.amazonaws.com/event/realtime",

@@ -35,6 +35,7 @@ type apiDeps struct {
 	Invoker      jobs.Invoker
 	Publisher    push.Publisher
 	Watcher      jobs.Watcher
+	Meter        jobs.Meter // the EMF metrics (metrics/emf)
 	Namespace    string
 	Retention    time.Duration
 	MaxBodyBytes int64
@@ -59,7 +60,7 @@ func newAPI(d apiDeps) (*api, error) {
 	}
 	notifier := push.NewNotifier(push.NotifierConfig{Publisher: d.Publisher, Namespace: d.Namespace, Logger: d.Logger})
 	service := jobs.NewService(jobs.ServiceConfig{
-		Store: d.Store, Types: types, Invoker: d.Invoker, Notifier: notifier, Watcher: d.Watcher,
+		Store: d.Store, Types: types, Invoker: d.Invoker, Notifier: notifier, Meter: d.Meter, Watcher: d.Watcher,
 		Clock: d.Clock, Retention: d.Retention, NewID: d.NewID, Logger: d.Logger, Encode: jobjson.Append,
 		CursorKey: d.CursorKey,
 	})

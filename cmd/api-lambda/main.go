@@ -4,7 +4,8 @@
 // aws-lambda-go-api-proxy. Jobs live in DynamoDB; a submitted job is queued
 // for the processor function with an asynchronous Lambda invocation; job
 // changes are published to AppSync Events, whose realtime endpoint also tells
-// a waiting request (Prefer: wait, ?wait=) when its job finishes.
+// a waiting request (Prefer: wait, ?wait=) when its job finishes. Its
+// metrics are EMF lines on stdout (metrics/emf).
 package main
 
 import (
@@ -20,6 +21,7 @@ import (
 	"github.com/asyncjobs/asyncjobs/internal/lambdaenv"
 	"github.com/asyncjobs/asyncjobs/jobs"
 	"github.com/asyncjobs/asyncjobs/jobs/lambdainvoker"
+	"github.com/asyncjobs/asyncjobs/metrics/emf"
 	"github.com/asyncjobs/asyncjobs/push/appsync"
 )
 
@@ -62,6 +64,7 @@ func run() error {
 		Invoker:      lambdainvoker.New(awslambda.NewFromConfig(services.AWS), cfg.ProcessorFunction),
 		Publisher:    services.Publisher,
 		Watcher:      watcher,
+		Meter:        emf.New(os.Stdout, cfg.MetricsNamespace, clock),
 		Namespace:    cfg.Namespace,
 		Retention:    cfg.Retention,
 		MaxBodyBytes: cfg.MaxBodyBytes,

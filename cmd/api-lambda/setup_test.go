@@ -16,11 +16,13 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 
+	"github.com/asyncjobs/asyncjobs/internal/syncbuf"
 	"github.com/asyncjobs/asyncjobs/internal/testclock"
 	"github.com/asyncjobs/asyncjobs/jobs"
 	"github.com/asyncjobs/asyncjobs/jobs/boltstore"
 	"github.com/asyncjobs/asyncjobs/jobs/jobjson"
 	"github.com/asyncjobs/asyncjobs/jobs/lambdainvoker"
+	"github.com/asyncjobs/asyncjobs/metrics/emf"
 )
 
 // The job of the fixtures and the caller that API Gateway's IAM auth verified.
@@ -98,6 +100,7 @@ type testAPI struct {
 	api     *api
 	clock   *testclock.Manual
 	logs    logLines
+	metrics *syncbuf.Buffer // the EMF lines
 	store   *boltstore.Store
 	lambda  *lambdaAPI
 	pub     *recorder
@@ -163,10 +166,11 @@ func setup(t *testing.T) *testAPI {
 		t.Fatal(err)
 	}
 	clock := testclock.New(now)
-	f := &testAPI{logs: make(logLines, 100), clock: clock, store: store, lambda: &lambdaAPI{}, pub: &recorder{},
+	f := &testAPI{logs: make(logLines, 100), metrics: &syncbuf.Buffer{}, clock: clock, store: store, lambda: &lambdaAPI{}, pub: &recorder{},
 		watcher: &watcher{hub: jobs.NewHub(), watching: make(chan string, 1), clock: clock}}
 	f.api, err = newAPI(apiDeps{
 		Store: store, Invoker: lambdainvoker.New(f.lambda, "jobs-processor"), Publisher: f.pub, Watcher: f.watcher,
+		Meter:     emf.New(f.metrics, "AsyncJobs-test", clock),
 		Namespace: "jobs", Retention: DefaultRetention, InvokeRole: role, Clock: clock, NewID: func() string { return jobID },
 		Logger: slog.New(slog.NewTextHandler(f.logs, nil)), CursorKey: []byte("api-lambda's tests' cursor key.."),
 	})

@@ -5,8 +5,8 @@
 // publishes it to AppSync Events. When it fails, it returns the error, and
 // its own on-failure destination sends the record to the EventBridge failure
 // bus, whose archive keeps it; the bus's re-drive rule invokes this function
-// again with the archived record when the archive is replayed. It is built
-// without gin.
+// again with the archived record when the archive is replayed. Its metrics
+// are EMF lines on stdout (metrics/emf). It is built without gin.
 package main
 
 import (
@@ -19,6 +19,7 @@ import (
 
 	"github.com/asyncjobs/asyncjobs/internal/lambdaenv"
 	"github.com/asyncjobs/asyncjobs/jobs"
+	"github.com/asyncjobs/asyncjobs/metrics/emf"
 )
 
 func main() {
@@ -43,6 +44,7 @@ func run() error {
 		Store:     services.Store,
 		Publisher: services.Publisher,
 		Namespace: cfg.Namespace,
+		Meter:     emf.New(os.Stdout, cfg.MetricsNamespace, clock),
 		Clock:     clock,
 		Logger:    slog.New(slog.NewJSONHandler(os.Stderr, nil)),
 	})

@@ -11,9 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/asyncjobs/asyncjobs/internal/syncbuf"
 	"github.com/asyncjobs/asyncjobs/jobs"
 	"github.com/asyncjobs/asyncjobs/jobs/boltstore"
 	"github.com/asyncjobs/asyncjobs/jobs/jobjson"
+	"github.com/asyncjobs/asyncjobs/metrics/emf"
 )
 
 // The job of the fixtures, submitted at created by owner.
@@ -84,6 +86,13 @@ func inputPath(t *testing.T, event []byte, path string) []byte {
 // after one attempt, and what the handler publishes to.
 func setup(t *testing.T) (*handler, *boltstore.Store, *recorder) {
 	t.Helper()
+	h, store, rec, _ := setupMetered(t)
+	return h, store, rec
+}
+
+// setupMetered is setup, and returns where the function writes its EMF metrics.
+func setupMetered(t *testing.T) (*handler, *boltstore.Store, *recorder, *syncbuf.Buffer) {
+	t.Helper()
 	store, err := boltstore.Open(filepath.Join(t.TempDir(), "jobs.db"), boltstore.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -96,8 +105,9 @@ func setup(t *testing.T) (*handler, *boltstore.Store, *recorder) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := &recorder{}
-	h := newHandler(handlerDeps{Store: store, Publisher: rec, Namespace: "jobs", Clock: fixedClock{}, Logger: slog.New(slog.DiscardHandler)})
+	rec, metrics := &recorder{}, &syncbuf.Buffer{}
+	h := newHandler(handlerDeps{Store: store, Publisher: rec, Namespace: "jobs", Meter: emf.New(metrics, "AsyncJobs-test", fixedClock{}),
+		Clock: fixedClock{}, Logger: slog.New(slog.DiscardHandler)})
 	t.Cleanup(func() { h.notifier.Close(context.Background()) })
-	return h, store, rec
+	return h, store, rec, metrics
 }

@@ -24,6 +24,7 @@ type handlerDeps struct {
 	Namespace  string
 	JobTypes   jobtypes.Config
 	CheckEvery time.Duration // how often a running job is read to see a cancellation
+	Meter      jobs.Meter    // the EMF metrics (metrics/emf)
 	Clock      jobs.Clock
 	Logger     *slog.Logger
 }
@@ -43,7 +44,7 @@ func newHandler(d handlerDeps) (*handler, error) {
 	notifier := push.NewNotifier(push.NotifierConfig{Publisher: d.Publisher, Namespace: d.Namespace, Logger: d.Logger})
 	return &handler{
 		processor: &jobs.Processor{
-			Store: d.Store, Types: types, Notifier: notifier, CheckEvery: d.CheckEvery, Clock: d.Clock, Logger: d.Logger,
+			Store: d.Store, Types: types, Notifier: notifier, Meter: d.Meter, CheckEvery: d.CheckEvery, Clock: d.Clock, Logger: d.Logger,
 		},
 		notifier: notifier,
 		logger:   d.Logger,

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambda/messages"
 
+	"github.com/asyncjobs/asyncjobs/internal/syncbuf"
 	"github.com/asyncjobs/asyncjobs/jobs"
 )
 
@@ -114,7 +115,7 @@ func TestAStoreErrorIsReportedGenerically(t *testing.T) {
 	store := openStore(t, t.TempDir())
 	t.Cleanup(func() { store.Close() })
 	seed(t, store, `{"seconds":1}`)
-	h := newTestHandler(t, failingStore{store}, &recorder{})
+	h := newTestHandler(t, failingStore{store}, &recorder{}, &syncbuf.Buffer{})
 	err := h.handle(t.Context(), jobs.Invocation{JobID: jobID})
 	ie, ok := err.(messages.InvokeResponse_Error)
 	if !ok || ie.Type != jobs.ErrorTypeInternal || strings.Contains(ie.Message, "secret-jobs") ||

@@ -3,7 +3,8 @@
 // jobs/lambdainvoker) runs one attempt of the job with jobs.Processor over
 // DynamoDB, publishes the job's changes to AppSync Events before returning,
 // and returns the attempt's error so that Lambda's retries and on-failure
-// destination (the error handler) take over. It is built without gin.
+// destination (the error handler) take over. Its metrics are EMF lines on
+// stdout (metrics/emf). It is built without gin.
 package main
 
 import (
@@ -17,6 +18,7 @@ import (
 	"github.com/asyncjobs/asyncjobs/internal/lambdaenv"
 	"github.com/asyncjobs/asyncjobs/jobs"
 	"github.com/asyncjobs/asyncjobs/jobs/jobtypes"
+	"github.com/asyncjobs/asyncjobs/metrics/emf"
 )
 
 func main() {
@@ -43,6 +45,7 @@ func run() error {
 		Namespace:  cfg.Namespace,
 		JobTypes:   jobtypes.DefaultConfig(),
 		CheckEvery: cancelCheckEvery,
+		Meter:      emf.New(os.Stdout, cfg.MetricsNamespace, clock),
 		Clock:      clock,
 		Logger:     slog.New(slog.NewJSONHandler(os.Stderr, nil)),
 	})

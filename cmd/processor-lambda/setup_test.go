@@ -10,10 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/asyncjobs/asyncjobs/internal/syncbuf"
 	"github.com/asyncjobs/asyncjobs/jobs"
 	"github.com/asyncjobs/asyncjobs/jobs/boltstore"
 	"github.com/asyncjobs/asyncjobs/jobs/jobjson"
 	"github.com/asyncjobs/asyncjobs/jobs/jobtypes"
+	"github.com/asyncjobs/asyncjobs/metrics/emf"
 )
 
 // The job of testdata/async-invocation.json, submitted at created by owner.
@@ -94,19 +96,27 @@ func seed(t *testing.T, store jobs.Store, params string) {
 // job's second shrunk to a millisecond, and what it publishes to.
 func setup(t *testing.T) (*handler, *boltstore.Store, *recorder) {
 	t.Helper()
-	store := openStore(t, t.TempDir())
-	t.Cleanup(func() { store.Close() })
-	rec := &recorder{}
-	h := newTestHandler(t, store, rec)
+	h, store, rec, _ := setupMetered(t)
 	return h, store, rec
 }
 
-func newTestHandler(t *testing.T, store jobs.Store, rec *recorder) *handler {
+// setupMetered is setup, and returns where the function writes its EMF metrics.
+func setupMetered(t *testing.T) (*handler, *boltstore.Store, *recorder, *syncbuf.Buffer) {
+	t.Helper()
+	store := openStore(t, t.TempDir())
+	t.Cleanup(func() { store.Close() })
+	rec, metrics := &recorder{}, &syncbuf.Buffer{}
+	h := newTestHandler(t, store, rec, metrics)
+	return h, store, rec, metrics
+}
+
+func newTestHandler(t *testing.T, store jobs.Store, rec *recorder, metrics *syncbuf.Buffer) *handler {
 	t.Helper()
 	h, err := newHandler(handlerDeps{
 		Store: store, Publisher: rec, Namespace: "jobs",
 		JobTypes:   jobtypes.Config{Second: time.Millisecond, OrderStep: time.Millisecond},
 		CheckEvery: cancelCheckEvery,
+		Meter:      emf.New(metrics, "AsyncJobs-test", fixedClock{}),
 		Clock:      fixedClock{}, Logger: slog.New(slog.DiscardHandler),
 	})
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/asyncjobs/asyncjobs/jobs"
 	"github.com/asyncjobs/asyncjobs/jobs/dynamostore"
+	"github.com/asyncjobs/asyncjobs/metrics/emf"
 	"github.com/asyncjobs/asyncjobs/push"
 	"github.com/asyncjobs/asyncjobs/push/appsync"
 )
@@ -25,6 +26,9 @@ type Config struct {
 	TableName      string // JOBS_TABLE_NAME
 	EventsEndpoint string // JOBS_EVENTS_HTTP_ENDPOINT: https://host/event
 	Namespace      string // JOBS_EVENTS_NAMESPACE, default jobs
+	// MetricsNamespace is the CloudWatch namespace of the EMF metrics:
+	// JOBS_METRICS_NAMESPACE, default AsyncJobs.
+	MetricsNamespace string
 }
 
 // Reader reads variables from lookup (os.LookupEnv) and collects what is wrong.
@@ -59,19 +63,26 @@ func (r *Reader) URL(name, scheme, what string) string {
 // Shared reads what every function is told.
 func (r *Reader) Shared() Config {
 	cfg := Config{
-		Region:         r.Get("AWS_REGION"),
-		TableName:      r.Get("JOBS_TABLE_NAME"),
-		EventsEndpoint: r.URL("JOBS_EVENTS_HTTP_ENDPOINT", "https", "the AppSync Events API"),
-		Namespace:      r.Get("JOBS_EVENTS_NAMESPACE"),
+		Region:           r.Get("AWS_REGION"),
+		TableName:        r.Get("JOBS_TABLE_NAME"),
+		EventsEndpoint:   r.URL("JOBS_EVENTS_HTTP_ENDPOINT", "https", "the AppSync Events API"),
+		Namespace:        r.Get("JOBS_EVENTS_NAMESPACE"),
+		MetricsNamespace: r.Get("JOBS_METRICS_NAMESPACE"),
 	}
 	if cfg.Namespace == "" {
 		cfg.Namespace = push.DefaultNamespace
+	}
+	if cfg.MetricsNamespace == "" {
+		cfg.MetricsNamespace = emf.DefaultNamespace
 	}
 	if cfg.Region == "" {
 		r.Problem("AWS_REGION is not set")
 	}
 	if cfg.TableName == "" {
 		r.Problem("JOBS_TABLE_NAME is not set: the name of the jobs table")
+	}
+	if !emf.ValidNamespace(cfg.MetricsNamespace) {
+		r.Problem("JOBS_METRICS_NAMESPACE must be a CloudWatch namespace (up to 255 letters, digits or . - _ / # : space, not under AWS/), not %q", cfg.MetricsNamespace)
 	}
 	if !push.ValidNamespace(cfg.Namespace) {
 		r.Problem("JOBS_EVENTS_NAMESPACE must be one channel segment (1 to 50 letters, digits or '-'), not %q", cfg.Namespace)

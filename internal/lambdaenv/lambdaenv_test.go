@@ -27,9 +27,19 @@ func TestLoadConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Config{Region: "eu-west-1", TableName: "jobs", EventsEndpoint: "https://abc.appsync-api.eu-west-1.amazonaws.com/event", Namespace: "jobs"}
+	want := Config{Region: "eu-west-1", TableName: "jobs", EventsEndpoint: "https://abc.appsync-api.eu-west-1.amazonaws.com/event", Namespace: "jobs", MetricsNamespace: "AsyncJobs"}
 	if cfg != want {
 		t.Errorf("got %+v, want %+v", cfg, want)
+	}
+}
+
+func TestLoadConfigMetricsNamespace(t *testing.T) {
+	t.Parallel()
+	vars := fullEnv()
+	vars["JOBS_METRICS_NAMESPACE"] = "AsyncJobs-prod"
+	cfg, err := Load(env(vars))
+	if err != nil || cfg.MetricsNamespace != "AsyncJobs-prod" {
+		t.Errorf("got %q, %v, want AsyncJobs-prod", cfg.MetricsNamespace, err)
 	}
 }
 
@@ -44,6 +54,7 @@ func TestLoadConfigRefuses(t *testing.T) {
 		"no events":         {name: "JOBS_EVENTS_HTTP_ENDPOINT", want: "JOBS_EVENTS_HTTP_ENDPOINT must be the https:// URL"},
 		"plain http events": {name: "JOBS_EVENTS_HTTP_ENDPOINT", value: "http://abc/event", want: "JOBS_EVENTS_HTTP_ENDPOINT must be the https:// URL"},
 		"two segments":      {name: "JOBS_EVENTS_NAMESPACE", value: "jobs/x", want: "JOBS_EVENTS_NAMESPACE must be one channel segment"},
+		"AWS's metrics":     {name: "JOBS_METRICS_NAMESPACE", value: "AWS/Lambda", want: "JOBS_METRICS_NAMESPACE must be a CloudWatch namespace"},
 	}
 	for name, tt := range tests {
 		vars := fullEnv()
