@@ -125,8 +125,12 @@ func TestNotifyNeverWaitsForTheSubscribers(t *testing.T) {
 		t.Fatal(err)
 	}
 	// One worker takes the job's changes: at most the buffer plus the one in hand.
-	if got := rec.count("/jobs/a"); got < 1 || got > 5 {
+	got := rec.count("/jobs/a")
+	if got < 1 || got > 5 {
 		t.Fatalf("published %d of %d changes, want the ≤5 that a hung publisher held", got, changes)
+	}
+	if st := n.Stats(); st.Published != uint64(got) || st.Dropped != uint64(changes-got) {
+		t.Errorf("Stats %+v; want %d published and %d dropped", st, got, changes-got)
 	}
 }
 
@@ -142,6 +146,9 @@ func TestPublishFailuresAreLogged(t *testing.T) {
 	}
 	if got := logs.String(); !strings.Contains(got, "publish job event") || !strings.Contains(got, "appsync is down") {
 		t.Errorf("logs %q do not tell of the failed publish", got)
+	}
+	if st := n.Stats(); st.Published != 0 {
+		t.Errorf("Stats %+v; want a failed publish not counted as published", st)
 	}
 }
 

@@ -55,6 +55,8 @@ type Options struct {
 	// MaxBatch is the most writes committed in one frame of the log; zero means
 	// DefaultMaxBatch.
 	MaxBatch int
+	// Commits, if set, hears of every group commit the log made durable.
+	Commits CommitObserver
 
 	checkpointKeys  int           // zero means defaultCheckpointKeys
 	checkpointEvery time.Duration // zero means defaultCheckpointEvery
@@ -70,6 +72,7 @@ type Store struct {
 	checkpointKeys  int
 	checkpointEvery time.Duration
 	checkpointed    func()
+	commits         CommitObserver // nil: commits are not observed
 	walErr          error         // the committer's: set when the log failed, and every commit fails since
 	checkpointErr   error         // the committer's: of the last checkpoint, which Close reports
 	requests        chan *request // to the committer
@@ -128,6 +131,7 @@ func Open(path string, opts Options) (*Store, error) {
 		checkpointKeys:  cmp.Or(opts.checkpointKeys, defaultCheckpointKeys),
 		checkpointEvery: cmp.Or(opts.checkpointEvery, defaultCheckpointEvery),
 		checkpointed:    opts.checkpointed,
+		commits:         opts.Commits,
 		logged:          newTable(),
 		requests:        make(chan *request),
 		quit:            make(chan struct{}),

@@ -26,6 +26,7 @@ type broker struct {
 	mu       sync.Mutex
 	exact    map[string]subscriptionSet // by channel
 	wildcard map[string]subscriptionSet // by the channel before "/*"
+	count    int                        // subscriptions in both maps
 }
 
 func newBroker() broker {
@@ -57,6 +58,7 @@ func (b *broker) subscribe(c *conn, id, channel string) *apiError {
 		m[key] = subscriptionSet{}
 	}
 	m[key][sub] = struct{}{}
+	b.count++
 	c.send(encode(outbound{Type: "subscribe_success", ID: id}))
 	return nil
 }
@@ -87,6 +89,7 @@ func (b *broker) removeLocked(sub *subscription) {
 	delete(sub.c.subs, sub.id)
 	m, key := b.index(sub.channel)
 	delete(m[key], sub)
+	b.count--
 	if len(m[key]) == 0 {
 		delete(m, key)
 	}
@@ -111,6 +114,13 @@ func (b *broker) publish(channel string, events [][]byte) {
 			}
 		}
 	}
+}
+
+// subscriptions is how many subscriptions there are.
+func (b *broker) subscriptions() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.count
 }
 
 // subscribed reports whether any subscription matches channel.
