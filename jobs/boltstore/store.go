@@ -67,12 +67,12 @@ type Options struct {
 type Store struct {
 	db       *bolt.DB
 	maxBatch int
-	log      *wal // the committer's only
+	log      *wal           // the committer's only
+	commits  CommitObserver // nil: commits are not observed
 
 	checkpointKeys  int
 	checkpointEvery time.Duration
 	checkpointed    func()
-	commits         CommitObserver // nil: commits are not observed
 	walErr          error         // the committer's: set when the log failed, and every commit fails since
 	checkpointErr   error         // the committer's: of the last checkpoint, which Close reports
 	requests        chan *request // to the committer
