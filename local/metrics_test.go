@@ -198,7 +198,8 @@ func TestMetricsCountWhatIsDriven(t *testing.T) {
 	run(`{"seconds":2}`, "Success")
 	run(`{"type":"noop"}`, "Success")
 	run(`{"seconds":301}`, "Failure") // after a retry: SecondsAboveLimit is not permanent
-	c.settle(nil)                     // the error handler's invocation holds a place in the queue until it returns
+	// The error handler's invocation holds a place in the queue until it returns.
+	c.settle(nil)
 
 	// Two orders fill the queue; a submission beyond it is refused.
 	var orders []string
