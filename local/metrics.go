@@ -75,11 +75,11 @@ func (m *systemMetrics) read(s *System) {
 		return
 	}
 	m.prom.Read(prom.Sources{
-		Accepted: s.invoker.Pending,
-		Running:  func() int { return int(m.running.Load()) },
-		Capacity: s.cfg.QueueSize,
-		Push:     s.pusher.Stats,
-		Events:   func() localevents.Stats { return s.events.server.Stats() },
+		Accepted:    s.invoker.Pending,
+		Running:     func() int { return int(m.running.Load()) },
+		Capacity:    s.cfg.QueueSize,
+		PushDropped: s.pusher.Dropped,
+		Events:      func() localevents.Stats { return s.events.server.Stats() },
 	})
 }
 

@@ -236,7 +236,7 @@ func TestMetricsCountWhatIsDriven(t *testing.T) {
 	}
 
 	// The push notifier counts after the subscriber may have heard.
-	m := c.settle(func(m metricFamilies) bool { return m.value("asyncjobs_push_events_published_total") >= 1 })
+	m := c.settle(func(m metricFamilies) bool { return m.value("asyncjobs_events_published_total") >= 1 })
 
 	c.mu.Lock()
 	if c.counts["GET /metrics 200"]--; c.counts["GET /metrics 200"] == 0 { // the last scrape is counted after its answer

@@ -26,14 +26,13 @@ type NotifierConfig struct {
 // the background. Notify never blocks: when the buffer is full the change is
 // dropped and logged (push is best effort; clients reconcile with GET).
 type Notifier struct {
-	cfg       NotifierConfig
-	queues    []chan jobs.Job
-	dropped   atomic.Uint64 // changes dropped (buffer full, closed, abandoned), for the log and Stats
-	published atomic.Uint64 // events the Publisher took, for Stats
-	wg        sync.WaitGroup
-	mu        sync.Mutex
-	pending   int             // accepted and not yet published or given up
-	idle      []chan struct{} // Flush callers waiting for pending to reach 0
+	cfg     NotifierConfig
+	queues  []chan jobs.Job
+	dropped atomic.Uint64 // changes dropped (buffer full, closed, abandoned), for the log
+	wg      sync.WaitGroup
+	mu      sync.Mutex
+	pending int             // accepted and not yet published or given up
+	idle    []chan struct{} // Flush callers waiting for pending to reach 0
 
 	sendMu  sync.RWMutex // Close holds it to close the queues; Notify, to send on them
 	closed  bool
@@ -134,6 +133,10 @@ func (n *Notifier) Close(ctx context.Context) error {
 	return err
 }
 
+// Dropped is how many changes were never published since the start: the
+// buffer was full, or the Notifier was closing.
+func (n *Notifier) Dropped() uint64 { return n.dropped.Load() }
+
 func (n *Notifier) begin() {
 	n.mu.Lock()
 	n.pending++
@@ -166,17 +169,6 @@ func (n *Notifier) work(queue <-chan jobs.Job) {
 	}
 }
 
-// NotifierStats counts what a Notifier did since it started.
-type NotifierStats struct {
-	Published uint64 // events the Publisher took
-	Dropped   uint64 // changes never published: the buffer was full, or the Notifier closed
-}
-
-// Stats reads the counts; each is read atomically, not the pair.
-func (n *Notifier) Stats() NotifierStats {
-	return NotifierStats{Published: n.published.Load(), Dropped: n.dropped.Load()}
-}
-
 // Interest is what a Publisher may also tell: whether a channel has
 // subscribers now. The Notifier neither encodes nor publishes the events of a
 // channel nobody listens to; a subscriber that comes a moment later misses
@@ -199,9 +191,7 @@ func (n *Notifier) publish(j jobs.Job) {
 	defer cancel()
 	if err := n.cfg.Publisher.Publish(ctx, channel, []json.RawMessage{event}); err != nil {
 		n.cfg.Logger.Warn("publish job event", "channel", channel, "seq", j.Seq, "err", err)
-		return
 	}
-	n.published.Add(1)
 }
 
 // Event is the event published for a job's change: the job's JSON, as GET

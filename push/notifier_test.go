@@ -129,8 +129,8 @@ func TestNotifyNeverWaitsForTheSubscribers(t *testing.T) {
 	if got < 1 || got > 5 {
 		t.Fatalf("published %d of %d changes, want the ≤5 that a hung publisher held", got, changes)
 	}
-	if st := n.Stats(); st.Published != uint64(got) || st.Dropped != uint64(changes-got) {
-		t.Errorf("Stats %+v; want %d published and %d dropped", st, got, changes-got)
+	if dropped := n.Dropped(); dropped != uint64(changes-got) {
+		t.Errorf("Dropped: %d, want the %d changes not published", dropped, changes-got)
 	}
 }
 
@@ -146,9 +146,6 @@ func TestPublishFailuresAreLogged(t *testing.T) {
 	}
 	if got := logs.String(); !strings.Contains(got, "publish job event") || !strings.Contains(got, "appsync is down") {
 		t.Errorf("logs %q do not tell of the failed publish", got)
-	}
-	if st := n.Stats(); st.Published != 0 {
-		t.Errorf("Stats %+v; want a failed publish not counted as published", st)
 	}
 }
 

@@ -3,7 +3,6 @@ package prom
 import (
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/asyncjobs/asyncjobs/push"
 	"github.com/asyncjobs/asyncjobs/push/localevents"
 )
 
@@ -18,8 +17,9 @@ type Sources struct {
 	// Capacity is how many invocations the invoker accepts at most; a
 	// submission beyond them is refused with 503.
 	Capacity int
-	Push     func() push.NotifierStats
-	Events   func() localevents.Stats
+	// PushDropped is how many job changes the push notifier dropped.
+	PushDropped func() uint64
+	Events      func() localevents.Stats
 }
 
 // Read registers the metrics read from src. Call it once.
@@ -37,10 +37,10 @@ func (m *Metrics) Read(src Sources) {
 			func() float64 { return float64(src.Running()) }),
 		gauge("invocations_capacity", "Invocations the queue accepts at most; beyond them a submission is answered 503.",
 			func() float64 { return float64(src.Capacity) }),
-		counter("push_events_published_total", "Job events the push notifier handed to the events endpoint for a channel with subscribers.",
-			func() float64 { return float64(src.Push().Published) }),
 		counter("push_changes_dropped_total", "Job changes the push notifier dropped: its buffer was full, or it was closing.",
-			func() float64 { return float64(src.Push().Dropped) }),
+			func() float64 { return float64(src.PushDropped()) }),
+		counter("events_published_total", "Events the events endpoint published to their channel's subscribers (job changes of channels with subscribers).",
+			func() float64 { return float64(src.Events().Published) }),
 		gauge("events_connections", "WebSocket connections open on the events endpoint.",
 			func() float64 { return float64(src.Events().Connections) }),
 		gauge("events_subscriptions", "Subscriptions of the events endpoint's connections.",

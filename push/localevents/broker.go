@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/asyncjobs/asyncjobs/push"
 )
@@ -27,6 +28,7 @@ type broker struct {
 	exact    map[string]subscriptionSet // by channel
 	wildcard map[string]subscriptionSet // by the channel before "/*"
 	count    int                        // subscriptions in both maps
+	events   atomic.Uint64              // events published since the start
 }
 
 func newBroker() broker {
@@ -102,6 +104,7 @@ func (b *broker) removeLocked(sub *subscription) {
 func (b *broker) publish(channel string, events [][]byte) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.events.Add(uint64(len(events)))
 	for _, ev := range events {
 		for sub := range b.exact[channel] {
 			sub.c.send(dataMessage(sub.id, ev))

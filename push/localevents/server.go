@@ -302,6 +302,7 @@ func (s *Server) leave() {
 type Stats struct {
 	Connections   int    // WebSocket connections accepted and open
 	Subscriptions int    // subscriptions of those connections
+	Published     uint64 // events published since the start (each to all its channel's subscribers)
 	SlowConsumers uint64 // connections dropped since the start because their client read too slowly
 }
 
@@ -310,7 +311,8 @@ func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	conns := len(s.conns)
 	s.mu.Unlock()
-	return Stats{Connections: conns, Subscriptions: s.broker.subscriptions(), SlowConsumers: s.slowConsumers.Load()}
+	return Stats{Connections: conns, Subscriptions: s.broker.subscriptions(),
+		Published: s.broker.events.Load(), SlowConsumers: s.slowConsumers.Load()}
 }
 
 // register adds an accepted connection, unless the server is closed.

@@ -14,11 +14,14 @@ func TestStatsCountConnectionsAndSubscriptions(t *testing.T) {
 	subscribe(t, b, "three", "/jobs/y")
 	send(t, a, map[string]any{"type": "unsubscribe", "id": "two"})
 	expect(t, next(t, a), "unsubscribe_success")
-	if st := e.srv.Stats(); st != (Stats{Connections: 2, Subscriptions: 2}) {
-		t.Errorf("Stats: %+v, want 2 connections and 2 subscriptions", st)
+	publish(t, e.srv, "/jobs/x", `{"a":1}`, `{"b":2}`)
+	expect(t, next(t, a), "data")
+	expect(t, next(t, a), "data")
+	if st := e.srv.Stats(); st != (Stats{Connections: 2, Subscriptions: 2, Published: 2}) {
+		t.Errorf("Stats: %+v, want 2 connections, 2 subscriptions and 2 events published", st)
 	}
 	e.srv.Close() // returns once every connection's handler has ended
-	if st := e.srv.Stats(); st != (Stats{}) {
-		t.Errorf("Stats after Close: %+v, want zeros", st)
+	if st := e.srv.Stats(); st != (Stats{Published: 2}) {
+		t.Errorf("Stats after Close: %+v, want no connection or subscription", st)
 	}
 }
