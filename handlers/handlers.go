@@ -42,6 +42,7 @@ type Config struct {
 	Logger        *slog.Logger  // nil discards the logs
 	MaxBodyBytes  int64         // 0 means DefaultMaxBodyBytes
 	Gateway       Gateway       // nil: Direct, the API at the root
+	Requests      RequestMeter  // nil: requests are not measured
 }
 
 // New returns the gin engine serving the API.
@@ -63,6 +64,7 @@ func New(cfg Config) *gin.Engine {
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
 	e.RedirectTrailingSlash = false
+	measure(e, cfg.Requests)
 	e.Use(logRequests(cfg.Logger), renderErrors(cfg.Logger, cfg.Gateway), recoverPanics())
 	e.NoRoute(func(c *gin.Context) { _ = c.Error(problem.ErrRouteNotFound) })
 	e.NoMethod(func(c *gin.Context) { _ = c.Error(problem.ErrMethodNotAllowed) })

@@ -51,6 +51,12 @@ func setupRealOver(t testing.TB, store jobs.Store, invokeErr error) http.Handler
 // realService is the *jobs.Service of setupRealOver.
 func realService(t testing.TB, store jobs.Store, invokeErr error) *jobs.Service {
 	t.Helper()
+	return meteredService(t, store, invokeErr, nil)
+}
+
+// meteredService is realService telling meter, if set, of its jobs.
+func meteredService(t testing.TB, store jobs.Store, invokeErr error, meter jobs.Meter) *jobs.Service {
+	t.Helper()
 	types, err := jobs.NewRegistry(
 		jobs.Define("sleep", time.Minute, func(context.Context, sleepParameters, jobs.Reporter) (any, error) { return nil, nil }),
 		jobs.Define("noop", time.Minute, func(context.Context, struct{}, jobs.Reporter) (any, error) { return nil, nil }),
@@ -63,6 +69,6 @@ func realService(t testing.TB, store jobs.Store, invokeErr error) *jobs.Service 
 		Store: store, Types: types, Invoker: invoker{err: invokeErr}, Notifier: quiet{}, Watcher: quiet{},
 		Clock: fixedClock{}, Retention: time.Hour, Logger: slog.New(slog.DiscardHandler), Encode: jobjson.Append,
 		NewID:     func() string { return fmt.Sprintf("0000-%d", ids.Add(1)) },
-		CursorKey: []byte("the handlers' tests' cursor key."),
+		CursorKey: []byte("the handlers' tests' cursor key."), Meter: meter,
 	})
 }

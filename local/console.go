@@ -45,8 +45,8 @@ func (s *System) withConsole(api http.Handler) (http.Handler, error) {
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	mux.Handle(console.Path, loggedAccess(cfg.Logger, console.Path, c))
-	mux.Handle("GET /{$}", loggedAccess(cfg.Logger, "/", http.RedirectHandler(console.Path, http.StatusFound)))
+	mux.Handle(console.Path, s.metrics.route(console.Path, loggedAccess(cfg.Logger, console.Path, c)))
+	mux.Handle("GET /{$}", s.metrics.route(routeRedirect, loggedAccess(cfg.Logger, "/", http.RedirectHandler(console.Path, http.StatusFound))))
 	mux.Handle("/", api)
 	return mux, nil
 }

@@ -67,6 +67,9 @@ type Config struct {
 	// EventsMaxConnections bounds the events endpoint's open WebSocket
 	// connections; beyond them an upgrade gets 503.
 	EventsMaxConnections int
+	// Metrics measures the system and serves GET /metrics (MetricsPath)
+	// to loopback peers.
+	Metrics bool
 }
 
 // DefaultConfig is jobsd's configuration when nothing is set.
@@ -96,6 +99,7 @@ func DefaultConfig() Config {
 		JobTypes:             jobtypes.DefaultConfig(),
 		Clock:                jobs.SystemClock{},
 		Logger:               slog.Default(),
+		Metrics:              true,
 	}
 }
 
@@ -111,6 +115,7 @@ type System struct {
 	keyFile  string // where the events API key comes from; empty when it was configured
 	pusher   *push.Notifier
 	handler  *errorhandling.Handler // the error handler, which archive replays go to
+	metrics  *systemMetrics         // nil when Config.Metrics is off
 	stop     context.CancelFunc     // at shutdown: ends the sweeper, the re-drive and waiting requests
 	served   chan error
 }
@@ -125,11 +130,12 @@ func Start(cfg Config) (sys *System, err error) {
 	if err != nil {
 		return nil, err
 	}
-	store, archive, err := openData(cfg.DataDir, time.Second)
+	metrics := newSystemMetrics(cfg.Metrics, types)
+	store, archive, err := openData(cfg.DataDir, time.Second, metrics.commits())
 	if err != nil {
 		return nil, err
 	}
-	s := &System{cfg: cfg, store: store, archive: archive, served: make(chan error, 2)}
+	s := &System{cfg: cfg, store: store, archive: archive, metrics: metrics, served: make(chan error, 2)}
 	defer func() {
 		if err != nil {
 			s.abort()
@@ -162,7 +168,7 @@ func Start(cfg Config) (sys *System, err error) {
 	service := jobs.NewService(jobs.ServiceConfig{
 		Store: store, Types: types, Invoker: jobInvoker, Notifier: notifier, Watcher: hub,
 		Clock: cfg.Clock, Retention: cfg.Retention, NewID: newJobID, Logger: cfg.Logger, Encode: jobjson.Append,
-		CursorKey: cursorKey,
+		CursorKey: cursorKey, Meter: metrics.jobs(),
 	})
 	s.listener, err = net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -176,11 +182,13 @@ func Start(cfg Config) (sys *System, err error) {
 	routes := http.NewServeMux()
 	routes.Handle("/", handlers.New(handlers.Config{
 		Service: service, Authenticator: auth, Logger: cfg.Logger, MaxBodyBytes: cfg.MaxBodyBytes,
+		Requests: metrics.requests(),
 	}))
 	archiveRoutes := &archiveAPI{auth: auth, service: service, archive: s.archive, handle: s.handler.Handle,
 		maxBody: cmp.Or(cfg.MaxBodyBytes, handlers.DefaultMaxBodyBytes), logger: cfg.Logger}
-	routes.Handle(ArchivePath, archiveRoutes)
-	routes.Handle(ArchiveReplayPath, archiveRoutes)
+	routes.Handle(ArchivePath, metrics.route(ArchivePath, archiveRoutes))
+	routes.Handle(ArchiveReplayPath, metrics.route(ArchiveReplayPath, archiveRoutes))
+	metrics.serve(routes)
 	api, err := s.withConsole(routes)
 	if err != nil {
 		stop()
@@ -195,6 +203,7 @@ func Start(cfg Config) (sys *System, err error) {
 		BaseContext: func(net.Listener) context.Context { return ctx },
 	}
 	s.server.RegisterOnShutdown(stop)
+	metrics.read(s)
 	go s.redrive(ctx, jobInvoker)
 	go store.RunSweeper(ctx, cfg.SweepEvery, cfg.Clock, cfg.Logger)
 	go func() { s.served <- s.server.Serve(s.listener) }()
@@ -230,23 +239,23 @@ func (s *System) functions(types *jobs.Registry, hub *jobs.Hub, notifier jobs.No
 		return nil, err
 	}
 	s.invoker = inv
-	errorHandler := &errorhandling.Handler{Store: s.store, Notifier: notifier, Clock: cfg.Clock, Logger: cfg.Logger}
+	errorHandler := &errorhandling.Handler{Store: s.store, Notifier: notifier, Clock: cfg.Clock, Logger: cfg.Logger, Meter: s.metrics.jobs()}
 	s.handler = errorHandler
 	archiveDest := &errorhandling.ArchiveDestination{
-		Archive: s.archive, Region: cfg.Region, Account: Account, NewID: uuid.NewString,
+		Archive: s.metrics.archive(s.archive), Region: cfg.Region, Account: Account, NewID: uuid.NewString,
 		Resources: []string{fmt.Sprintf("arn:aws:events:%s:%s:event-bus/%s", cfg.Region, Account, FailureBusName)},
 	}
 	errorFn, err := inv.Function(localinvoker.FunctionConfig{
-		Name: ErrorHandlerName, Handler: localinvoker.HandlerOf(errorHandler.Handle),
+		Name: ErrorHandlerName, Handler: s.metrics.runs(localinvoker.HandlerOf(s.metrics.receives(errorHandler.Handle))),
 		MaxEventAge: cfg.MaxEventAge, OnFailure: archiveDest,
 	})
 	if err != nil {
 		return nil, err
 	}
 	archiveDest.Resources = append(archiveDest.Resources, errorFn.Arn())
-	processor := &jobs.Processor{Store: s.store, Types: types, Notifier: notifier, Watcher: hub, Clock: cfg.Clock, Logger: cfg.Logger}
+	processor := &jobs.Processor{Store: s.store, Types: types, Notifier: notifier, Watcher: hub, Clock: cfg.Clock, Logger: cfg.Logger, Meter: s.metrics.jobs()}
 	return inv.Function(localinvoker.FunctionConfig{
-		Name: ProcessorName, Handler: localinvoker.JobHandler(processor.Handle),
+		Name: ProcessorName, Handler: s.metrics.runs(localinvoker.JobHandler(processor.Handle)),
 		MaxRetries: cfg.MaxRetries, RetryDelay: cfg.RetryDelay, MaxEventAge: cfg.MaxEventAge, OnFailure: errorFn,
 	})
 }
@@ -328,11 +337,11 @@ func (s *System) closeData() error {
 }
 
 // openData opens the store and the archive in dir, creating dir if needed.
-func openData(dir string, lockTimeout time.Duration) (*boltstore.Store, *localarchive.Archive, error) {
+func openData(dir string, lockTimeout time.Duration, commits boltstore.CommitObserver) (*boltstore.Store, *localarchive.Archive, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, nil, fmt.Errorf("create data directory: %w", err)
 	}
-	store, err := boltstore.Open(filepath.Join(dir, "jobs.db"), boltstore.Options{Timeout: lockTimeout})
+	store, err := boltstore.Open(filepath.Join(dir, "jobs.db"), boltstore.Options{Timeout: lockTimeout, Commits: commits})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -14,7 +14,7 @@ import (
 // handler, as an EventBridge archive replay sends them to the bus's rule. The
 // data directory must not be in use by a running jobsd.
 func Replay(ctx context.Context, dataDir string, from, to time.Time, clock jobs.Clock, logger *slog.Logger) (errorhandling.ReplayReport, error) {
-	store, archive, err := openData(dataDir, time.Second)
+	store, archive, err := openData(dataDir, time.Second, nil)
 	if err != nil {
 		return errorhandling.ReplayReport{}, err
 	}

@@ -133,6 +133,10 @@ func (n *Notifier) Close(ctx context.Context) error {
 	return err
 }
 
+// Dropped is how many changes were never published since the start: the
+// buffer was full, or the Notifier was closing.
+func (n *Notifier) Dropped() uint64 { return n.dropped.Load() }
+
 func (n *Notifier) begin() {
 	n.mu.Lock()
 	n.pending++

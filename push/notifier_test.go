@@ -125,8 +125,12 @@ func TestNotifyNeverWaitsForTheSubscribers(t *testing.T) {
 		t.Fatal(err)
 	}
 	// One worker takes the job's changes: at most the buffer plus the one in hand.
-	if got := rec.count("/jobs/a"); got < 1 || got > 5 {
+	got := rec.count("/jobs/a")
+	if got < 1 || got > 5 {
 		t.Fatalf("published %d of %d changes, want the ≤5 that a hung publisher held", got, changes)
+	}
+	if dropped := n.Dropped(); dropped != uint64(changes-got) {
+		t.Errorf("Dropped: %d, want the %d changes not published", dropped, changes-got)
 	}
 }
 

@@ -26,6 +26,9 @@ func printEndpoints(w io.Writer, sys *local.System, s settings, profilesURL stri
   CA        %[6]s   (trust it: NODE_EXTRA_CA_CERTS, or your browser's certificate settings)
   Data      %[7]s
 `, base, events, sys.EventsAddr(), s.EventsNamespace, apiKeyLine(sys), sys.CAFile(), s.DataDir, s.Credentials[0].Principal)
+	if s.Metrics {
+		fmt.Fprintf(w, "  Metrics   %s%s   (Prometheus; from this machine only)\n", base, local.MetricsPath)
+	}
 	if profilesURL != "" {
 		fmt.Fprintf(w, "  Profiles  %[1]s   (go tool pprof '%[1]sprofile?seconds=10')\n", profilesURL)
 	}

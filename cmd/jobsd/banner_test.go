@@ -33,7 +33,9 @@ func TestBannerSaysWhatANewcomerNeeds(t *testing.T) {
 	}{
 		{name: "defaults",
 			want: []string{"API key   da2-", "(kept in " + filepath.Join("DATA", local.EventsAPIKeyFile) + ")",
-				"access key " + sigv4.DevAccessKeyID + "  secret " + sigv4.DevSecretAccessKey, "(subscribe to /jobs/{id})", "/console/   (your jobs, live, in the browser; acts as " + sigv4.DevPrincipal + ")"}},
+				"access key " + sigv4.DevAccessKeyID + "  secret " + sigv4.DevSecretAccessKey, "(subscribe to /jobs/{id})", "/console/   (your jobs, live, in the browser; acts as " + sigv4.DevPrincipal + ")",
+				"/metrics   (Prometheus; from this machine only)"}},
+		{name: "metrics off", env: map[string]string{"JOBS_METRICS": "false"}, forbidden: []string{"/metrics"}},
 		{name: "configured key", env: map[string]string{"JOBS_EVENTS_API_KEY": "da2-operatorchosenkey0000000"},
 			want:      []string{"API key   da2-oper…   (from --events-api-key or JOBS_EVENTS_API_KEY)"},
 			forbidden: []string{"da2-operatorchosenkey0000000"}},

@@ -68,6 +68,8 @@ func serveConfig(args []string, stderr io.Writer) (settings, *slog.Logger, error
 	str(&logFormat, "log-format", "JOBS_LOG_FORMAT", "text", "text or json")
 	env["max-body-bytes"] = "JOBS_MAX_BODY_BYTES"
 	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", cfg.MaxBodyBytes, "the largest POST body; larger ones get 413 (env JOBS_MAX_BODY_BYTES)")
+	env["metrics"] = "JOBS_METRICS"
+	fs.BoolVar(&cfg.Metrics, "metrics", cfg.Metrics, "measure jobs, queues, the store, HTTP and push, and serve them at GET /metrics on the API's address in Prometheus's text format, to loopback peers only (env JOBS_METRICS)")
 	env["insecure-public"] = "JOBS_INSECURE_PUBLIC"
 	fs.BoolVar(&insecurePublic, "insecure-public", false, "serve on an address that is not loopback even with --auth=none or the dev credential, which let anyone in (env JOBS_INSECURE_PUBLIC)")
 	fs.Usage = func() {

@@ -21,7 +21,7 @@ func TestFlagsAndTheirEnvironmentTwins(t *testing.T) {
 	if cfg.MaxRetries != 1 {
 		t.Fatalf("retries %d: the flag must win over JOBS_RETRIES", cfg.MaxRetries)
 	}
-	if cfg.DataDir != "./data" || cfg.MaxBodyBytes != 64<<10 || cfg.MaxEventAge != 6*time.Hour {
+	if cfg.DataDir != "./data" || cfg.MaxBodyBytes != 64<<10 || cfg.MaxEventAge != 6*time.Hour || !cfg.Metrics {
 		t.Fatalf("defaults: %+v", cfg)
 	}
 }

@@ -50,6 +50,14 @@ func overlay(base, over []change) []change {
 
 func sameKey(a, b change) bool { return bytes.Equal(a.bucket, b.bucket) && bytes.Equal(a.key, b.key) }
 
+// CommitObserver hears of each group commit that succeeded, from the
+// committer goroutine: how many write requests went into it and how long it
+// took from their batch's start to its answers (the fsync included). It must
+// not block, since every write waits for the committer.
+type CommitObserver interface {
+	Committed(requests int, took time.Duration)
+}
+
 type request struct {
 	op op
 	// updates is the id of the job the request updates, if it does: the
@@ -141,6 +149,10 @@ func (s *Store) collect(batch []*request) []*request {
 // dropped. When the overlay has grown past its bound, commit checkpoints
 // before answering.
 func (s *Store) commit(batch []*request) {
+	var start time.Time
+	if s.commits != nil {
+		start = time.Now()
+	}
 	soft := s.takeSoft()
 	withRequest := make([][]change, len(batch))
 	for i, r := range batch {
@@ -203,6 +215,9 @@ func (s *Store) commit(batch []*request) {
 		s.mu.Unlock()
 		if s.logged.size >= s.checkpointKeys || s.log.size >= maxLogBytes {
 			s.checkpointErr = s.checkpoint()
+		}
+		if s.commits != nil && len(batch) > 0 {
+			s.commits.Committed(len(batch), time.Since(start))
 		}
 	}
 	for i, r := range batch {

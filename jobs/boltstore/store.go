@@ -55,6 +55,8 @@ type Options struct {
 	// MaxBatch is the most writes committed in one frame of the log; zero means
 	// DefaultMaxBatch.
 	MaxBatch int
+	// Commits, if set, hears of every group commit the log made durable.
+	Commits CommitObserver
 
 	checkpointKeys  int           // zero means defaultCheckpointKeys
 	checkpointEvery time.Duration // zero means defaultCheckpointEvery
@@ -65,7 +67,8 @@ type Options struct {
 type Store struct {
 	db       *bolt.DB
 	maxBatch int
-	log      *wal // the committer's only
+	log      *wal           // the committer's only
+	commits  CommitObserver // nil: commits are not observed
 
 	checkpointKeys  int
 	checkpointEvery time.Duration
@@ -128,6 +131,7 @@ func Open(path string, opts Options) (*Store, error) {
 		checkpointKeys:  cmp.Or(opts.checkpointKeys, defaultCheckpointKeys),
 		checkpointEvery: cmp.Or(opts.checkpointEvery, defaultCheckpointEvery),
 		checkpointed:    opts.checkpointed,
+		commits:         opts.Commits,
 		logged:          newTable(),
 		requests:        make(chan *request),
 		quit:            make(chan struct{}),

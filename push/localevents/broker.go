@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/asyncjobs/asyncjobs/push"
 )
@@ -26,6 +27,8 @@ type broker struct {
 	mu       sync.Mutex
 	exact    map[string]subscriptionSet // by channel
 	wildcard map[string]subscriptionSet // by the channel before "/*"
+	count    int                        // subscriptions in both maps
+	events   atomic.Uint64              // events published since the start
 }
 
 func newBroker() broker {
@@ -57,6 +60,7 @@ func (b *broker) subscribe(c *conn, id, channel string) *apiError {
 		m[key] = subscriptionSet{}
 	}
 	m[key][sub] = struct{}{}
+	b.count++
 	c.send(encode(outbound{Type: "subscribe_success", ID: id}))
 	return nil
 }
@@ -87,6 +91,7 @@ func (b *broker) removeLocked(sub *subscription) {
 	delete(sub.c.subs, sub.id)
 	m, key := b.index(sub.channel)
 	delete(m[key], sub)
+	b.count--
 	if len(m[key]) == 0 {
 		delete(m, key)
 	}
@@ -99,6 +104,7 @@ func (b *broker) removeLocked(sub *subscription) {
 func (b *broker) publish(channel string, events [][]byte) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.events.Add(uint64(len(events)))
 	for _, ev := range events {
 		for sub := range b.exact[channel] {
 			sub.c.send(dataMessage(sub.id, ev))
@@ -111,6 +117,13 @@ func (b *broker) publish(channel string, events [][]byte) {
 			}
 		}
 	}
+}
+
+// subscriptions is how many subscriptions there are.
+func (b *broker) subscriptions() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.count
 }
 
 // subscribed reports whether any subscription matches channel.

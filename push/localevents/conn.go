@@ -84,6 +84,7 @@ func (c *conn) send(msg []byte) {
 	}
 	if len(c.queue) >= c.s.cfg.SendQueue {
 		c.s.log.Warn("localevents: dropping slow consumer", "remote", c.remote, "queue", c.s.cfg.SendQueue)
+		c.s.slowConsumers.Add(1)
 		c.cancel(errSlowConsumer)
 		return
 	}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -105,6 +106,9 @@ type Server struct {
 	ack          []byte // the connection_ack message
 	mux          *http.ServeMux
 	broker       broker
+	// slowConsumers counts the connections dropped because their
+	// outbound queue was full, with the message that did not fit.
+	slowConsumers atomic.Uint64
 
 	mu       sync.Mutex
 	closed   bool
@@ -292,6 +296,23 @@ func (s *Server) leave() {
 	s.handlers--
 	s.mu.Unlock()
 	s.wg.Done()
+}
+
+// Stats is what the endpoint holds and has dropped.
+type Stats struct {
+	Connections   int    // WebSocket connections accepted and open
+	Subscriptions int    // subscriptions of those connections
+	Published     uint64 // events published since the start (each to all its channel's subscribers)
+	SlowConsumers uint64 // connections dropped since the start because their client read too slowly
+}
+
+// Stats reads the counts (each one consistent, not the three together).
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	conns := len(s.conns)
+	s.mu.Unlock()
+	return Stats{Connections: conns, Subscriptions: s.broker.subscriptions(),
+		Published: s.broker.events.Load(), SlowConsumers: s.slowConsumers.Load()}
 }
 
 // register adds an accepted connection, unless the server is closed.

@@ -103,5 +103,8 @@ func TestSlowConsumerIsDropped(t *testing.T) {
 		t.Errorf("the slow subscriber received all %d events, want it dropped", received)
 	}
 	t.Logf("the slow subscriber received %d of %d events before it was dropped", received, total)
+	if st := e.srv.Stats(); st.SlowConsumers != 1 {
+		t.Errorf("Stats: %+v, want 1 slow consumer dropped", st)
+	}
 	subscribe(t, fast, "after", "/jobs/y") // the reading subscriber is still connected
 }

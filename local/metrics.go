@@ -1,0 +1,211 @@
+package local
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"net/netip"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/asyncjobs/asyncjobs/errorhandling"
+	"github.com/asyncjobs/asyncjobs/errorhandling/destination"
+	"github.com/asyncjobs/asyncjobs/handlers"
+	"github.com/asyncjobs/asyncjobs/jobs"
+	"github.com/asyncjobs/asyncjobs/jobs/boltstore"
+	"github.com/asyncjobs/asyncjobs/jobs/localinvoker"
+	"github.com/asyncjobs/asyncjobs/metrics/prom"
+	"github.com/asyncjobs/asyncjobs/push/localevents"
+)
+
+// MetricsPath serves the metrics in Prometheus's text format, to loopback
+// peers only: a scrape is not signed, so a peer elsewhere (jobsd bound to a
+// public address) gets 403. Its labels name no principal and no job.
+const MetricsPath = "/metrics"
+
+// routeRedirect is the route label of GET /, which redirects to the
+// console; jobsd's other own routes are labelled with their paths.
+const routeRedirect = "/"
+
+var _ handlers.RequestMeter = (*prom.Metrics)(nil)
+
+// systemMetrics are a System's metrics; nil when Config.Metrics is off, and
+// then every method gives what measures nothing.
+type systemMetrics struct {
+	prom    *prom.Metrics
+	running atomic.Int64 // invocations in their handler
+}
+
+func newSystemMetrics(on bool, types *jobs.Registry) *systemMetrics {
+	if !on {
+		return nil
+	}
+	return &systemMetrics{prom: prom.New(types.Names())}
+}
+
+// The ports the measured parts take: nil interfaces when metrics are off.
+
+func (m *systemMetrics) jobs() jobs.Meter {
+	if m == nil {
+		return nil
+	}
+	return m.prom
+}
+
+func (m *systemMetrics) commits() boltstore.CommitObserver {
+	if m == nil {
+		return nil
+	}
+	return m.prom
+}
+
+func (m *systemMetrics) requests() handlers.RequestMeter {
+	if m == nil {
+		return nil
+	}
+	return m.prom
+}
+
+// read registers what is read from the running parts at each scrape.
+func (m *systemMetrics) read(s *System) {
+	if m == nil {
+		return
+	}
+	m.prom.Read(prom.Sources{
+		Accepted:    s.invoker.Pending,
+		Running:     func() int { return int(m.running.Load()) },
+		Capacity:    s.cfg.QueueSize,
+		PushDropped: s.pusher.Dropped,
+		Events:      func() localevents.Stats { return s.events.server.Stats() },
+	})
+}
+
+// runs counts the invocations in h while they run.
+func (m *systemMetrics) runs(h localinvoker.Handler) localinvoker.Handler {
+	if m == nil {
+		return h
+	}
+	return func(ctx context.Context, payload json.RawMessage) error {
+		m.running.Add(1)
+		defer m.running.Add(-1)
+		return h(ctx, payload)
+	}
+}
+
+// receives counts the failure records that reach the error handler.
+func (m *systemMetrics) receives(handle func(context.Context, destination.Record) error) func(context.Context, destination.Record) error {
+	if m == nil {
+		return handle
+	}
+	return func(ctx context.Context, rec destination.Record) error {
+		m.prom.RecordDelivered(rec.RequestContext.Condition)
+		return handle(ctx, rec)
+	}
+}
+
+// archive counts the events archived through a.
+func (m *systemMetrics) archive(a errorhandling.Archive) errorhandling.Archive {
+	if m == nil {
+		return a
+	}
+	return countingArchive{Archive: a, metrics: m.prom}
+}
+
+type countingArchive struct {
+	errorhandling.Archive
+	metrics *prom.Metrics
+}
+
+func (a countingArchive) Put(ctx context.Context, e events.EventBridgeEvent) error {
+	err := a.Archive.Put(ctx, e)
+	if err == nil {
+		a.metrics.EventArchived()
+	}
+	return err
+}
+
+// route measures h's answers under a fixed route label.
+func (m *systemMetrics) route(label string, h http.Handler) http.Handler {
+	if m == nil {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		h.ServeHTTP(sw, r)
+		m.prom.Answered(r.Method, label, sw.status(), time.Since(start))
+	})
+}
+
+// serve adds the metrics route to routes.
+func (m *systemMetrics) serve(routes *http.ServeMux) {
+	if m == nil {
+		return
+	}
+	routes.Handle("GET "+MetricsPath, m.route(MetricsPath, loopbackOnly(m.prom.Handler())))
+}
+
+// loopbackOnly refuses h to a peer that is not on this machine.
+func loopbackOnly(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !loopbackPeer(r.RemoteAddr) {
+			writeProblem(w, r, http.StatusForbidden,
+				"the metrics are served to loopback peers only (scrapes are not signed): scrape them from this machine")
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// loopbackPeer reports whether a request's remote address is a loopback one.
+func loopbackPeer(remoteAddr string) bool {
+	host, _, err := net.SplitHostPort(remoteAddr)
+	if err != nil {
+		return false
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
+}
+
+// statusWriter remembers the status its handler answered with. It unwraps
+// for http.ResponseController and flushes for the console's event stream.
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.code == 0 {
+		w.code = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Flush() {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// status is the answer's status; 200 when the handler wrote nothing.
+func (w *statusWriter) status() int {
+	if w.code == 0 {
+		return http.StatusOK
+	}
+	return w.code
+}
