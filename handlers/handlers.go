@@ -64,8 +64,7 @@ func New(cfg Config) *gin.Engine {
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
 	e.RedirectTrailingSlash = false
-	measure(e, cfg.Requests)
-	e.Use(logRequests(cfg.Logger), renderErrors(cfg.Logger, cfg.Gateway), recoverPanics())
+	e.Use(observeRequests(cfg.Logger, cfg.Requests), renderErrors(cfg.Logger, cfg.Gateway), recoverPanics())
 	e.NoRoute(func(c *gin.Context) { _ = c.Error(problem.ErrRouteNotFound) })
 	e.NoMethod(func(c *gin.Context) { _ = c.Error(problem.ErrMethodNotAllowed) })
 

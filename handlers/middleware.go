@@ -18,33 +18,41 @@ import (
 // problemType is the media type of every error response.
 const problemType = "application/problem+json"
 
-// unmatchedRoute is the route of a request that matched none (404, 405).
-const unmatchedRoute = "unmatched"
+// RouteUnmatched is the route of a request that matched no route (404, 405).
+const RouteUnmatched = "unmatched"
 
-// logRequests logs every request once it has been answered, as LogAccess
-// does. The record is built only when its level is enabled, with one clock
-// reading (its time is the answer's end).
-func logRequests(logger *slog.Logger) gin.HandlerFunc {
+// observeRequests tells meter (if set) of every answered request and logs it
+// as LogAccess does. It comes before the other middleware, so that it hears
+// the status that renderErrors writes. The log record is built only when its
+// level is enabled; the end of the answer is one clock reading for both.
+func observeRequests(logger *slog.Logger, meter RequestMeter) gin.HandlerFunc {
 	handler := logger.Handler()
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Next()
-		if !handler.Enabled(c.Request.Context(), slog.LevelInfo) {
+		logged := handler.Enabled(c.Request.Context(), slog.LevelInfo)
+		if meter == nil && !logged {
 			return
 		}
 		route := c.FullPath()
 		if route == "" {
-			route = unmatchedRoute
+			route = RouteUnmatched
 		}
-		LogAccess(handler, c.Request, Access{Route: route, Status: c.Writer.Status(), Bytes: c.Writer.Size(),
-			Start: start, Principal: principal(c)})
+		end := time.Now()
+		if meter != nil {
+			meter.Answered(c.Request.Method, route, c.Writer.Status(), end.Sub(start))
+		}
+		if logged {
+			logAccess(handler, c.Request, Access{Route: route, Status: c.Writer.Status(), Bytes: c.Writer.Size(),
+				Start: start, Principal: principal(c)}, end)
+		}
 	}
 }
 
 // Access is what the access line of one answered request says besides the
 // request itself.
 type Access struct {
-	Route     string    // the route's template, such as /jobs/:id; "unmatched" for none
+	Route     string    // the route's template, such as /jobs/:id; RouteUnmatched for none
 	Status    int       // the status answered
 	Bytes     int       // the body bytes written; negative counts as 0
 	Start     time.Time // when the request came
@@ -57,7 +65,10 @@ type Access struct {
 // caller's program counter, which slog.Logger looks up for every record, is
 // not. Callers check that the level is enabled before building a.
 func LogAccess(handler slog.Handler, r *http.Request, a Access) {
-	end := time.Now()
+	logAccess(handler, r, a, time.Now())
+}
+
+func logAccess(handler slog.Handler, r *http.Request, a Access, end time.Time) {
 	rec := slog.NewRecord(end, slog.LevelInfo, "request", 0)
 	rec.AddAttrs(
 		slog.String("method", r.Method),

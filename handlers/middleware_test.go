@@ -143,8 +143,8 @@ func TestRequestLogRouteAndPrincipal(t *testing.T) {
 	}{
 		{"a job route", http.MethodGet, "/jobs/nobody", "alice", 404, "/jobs/:id"},
 		{"the list", http.MethodGet, "/jobs", "bob", 200, "/jobs"},
-		{"no route", http.MethodGet, "/jobs/a/b", "alice", 404, unmatchedRoute},
-		{"no method", http.MethodPut, "/jobs", "alice", 405, unmatchedRoute},
+		{"no route", http.MethodGet, "/jobs/a/b", "alice", 404, RouteUnmatched},
+		{"no method", http.MethodPut, "/jobs", "alice", 405, RouteUnmatched},
 		{"an open route", http.MethodGet, "/healthz", "alice", 200, "/healthz"},
 	}
 	for _, tt := range tests {

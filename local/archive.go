@@ -74,7 +74,7 @@ type replayAnswer struct {
 func (a *archiveAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	route := r.URL.Path
 	if route != ArchivePath && route != ArchiveReplayPath {
-		route = "unmatched"
+		route = handlers.RouteUnmatched
 	}
 	serveLogged(a.logger, route, w, r, a.serve)
 }

@@ -188,7 +188,7 @@ func Start(cfg Config) (sys *System, err error) {
 		maxBody: cmp.Or(cfg.MaxBodyBytes, handlers.DefaultMaxBodyBytes), logger: cfg.Logger}
 	routes.Handle(ArchivePath, metrics.route(ArchivePath, archiveRoutes))
 	routes.Handle(ArchiveReplayPath, metrics.route(ArchiveReplayPath, archiveRoutes))
-	metrics.serve(routes)
+	metrics.serve(routes, cfg.Logger)
 	api, err := s.withConsole(routes)
 	if err != nil {
 		stop()

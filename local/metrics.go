@@ -3,6 +3,7 @@ package local
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
@@ -134,18 +135,18 @@ func (m *systemMetrics) route(label string, h http.Handler) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &recordingWriter{ResponseWriter: w}
 		h.ServeHTTP(sw, r)
 		m.prom.Answered(r.Method, label, sw.status(), time.Since(start))
 	})
 }
 
 // serve adds the metrics route to routes.
-func (m *systemMetrics) serve(routes *http.ServeMux) {
+func (m *systemMetrics) serve(routes *http.ServeMux, logger *slog.Logger) {
 	if m == nil {
 		return
 	}
-	routes.Handle("GET "+MetricsPath, m.route(MetricsPath, loopbackOnly(m.prom.Handler())))
+	routes.Handle("GET "+MetricsPath, m.route(MetricsPath, loggedAccess(logger, MetricsPath, loopbackOnly(m.prom.Handler()))))
 }
 
 // loopbackOnly refuses h to a peer that is not on this machine.
@@ -168,44 +169,4 @@ func loopbackPeer(remoteAddr string) bool {
 	}
 	ip, err := netip.ParseAddr(host)
 	return err == nil && ip.Unmap().IsLoopback()
-}
-
-// statusWriter remembers the status its handler answered with. It unwraps
-// for http.ResponseController and flushes for the console's event stream.
-type statusWriter struct {
-	http.ResponseWriter
-	code int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.code == 0 {
-		w.code = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.code == 0 {
-		w.code = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-func (w *statusWriter) Flush() {
-	if w.code == 0 {
-		w.code = http.StatusOK
-	}
-	if f, ok := w.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
-}
-
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-// status is the answer's status; 200 when the handler wrote nothing.
-func (w *statusWriter) status() int {
-	if w.code == 0 {
-		return http.StatusOK
-	}
-	return w.code
 }

@@ -121,7 +121,7 @@ func TestStatusWriterKeepsTheFirstStatus(t *testing.T) {
 			w.WriteHeader(http.StatusTeapot) // too late: the stream answered 200
 		}, http.StatusOK},
 	} {
-		sw := &statusWriter{ResponseWriter: httptest.NewRecorder()}
+		sw := &recordingWriter{ResponseWriter: httptest.NewRecorder()}
 		tt.handler(sw, httptest.NewRequest(http.MethodGet, "/", nil))
 		if got := sw.status(); got != tt.want {
 			t.Errorf("%s: status %d, want %d", name, got, tt.want)
