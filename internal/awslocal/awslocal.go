@@ -75,13 +75,13 @@ type Stack struct {
 }
 
 // Start builds and starts everything; Close stops it.
-func Start(ctx context.Context, cfg Config) (s *Stack, err error) {
+func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if cfg.Concurrency < 1 {
 		return nil, errors.New("awslocal: concurrency must be at least 1")
 	}
-	s = &Stack{cfg: cfg, Functions: map[string]*emulator.Function{}, Bootstraps: map[string]string{}, served: make(chan error, 4)}
+	s := &Stack{cfg: cfg, Functions: map[string]*emulator.Function{}, Bootstraps: map[string]string{}, served: make(chan error, 4)}
 	defer func() {
-		if err != nil {
+		if err != nil { // s, not the nil Stack returned
 			s.Close(context.Background())
 		}
 	}()

@@ -17,6 +17,7 @@ import (
 	"github.com/asyncjobs/asyncjobs/auth/sigv4"
 	"github.com/asyncjobs/asyncjobs/internal/sigv4test"
 	"github.com/asyncjobs/asyncjobs/internal/syncbuf"
+	"github.com/asyncjobs/asyncjobs/metrics/emf/emftest"
 )
 
 var caller = sigv4.Credential{AccessKeyID: "AKIAAWSLOCALTEST", SecretAccessKey: "awslocaltestsecret", Principal: "arn:aws:iam::000000000000:user/alice"}
@@ -149,7 +150,7 @@ func awaitStatus(t *testing.T, url string, statuses ...string) map[string]any {
 }
 
 func TestSeedAndFailureFlows(t *testing.T) {
-	s, _ := setup(t)
+	s, log := setup(t)
 	// Unrouted paths get API Gateway's own answer.
 	if resp, doc := call(t, "GET", s.APIURL()+"nothing", ""); resp.StatusCode != http.StatusForbidden || !strings.Contains(doc["detail"].(string), "no resource has this method and path") {
 		t.Errorf("GET /prod/nothing: %d %v, want the template's MISSING_AUTHENTICATION_TOKEN problem", resp.StatusCode, doc)
@@ -209,5 +210,46 @@ func TestSeedAndFailureFlows(t *testing.T) {
 		}
 		t.Logf("%s: bootstrap %.1f MB, init %v (emulator's REPORT Init Duration %v), %d cold starts",
 			f.Name(), float64(info.Size())/1e6, starts[0].Init, starts[0].Reported, len(starts))
+	}
+	checkMetricLines(t, log.String())
+}
+
+// checkMetricLines reads the EMF lines the functions wrote on stdout, as
+// CloudWatch would, and checks that the flows above were counted where they
+// happened: four submissions (the replay is not one) by the API, a success
+// by the processor, the failure by the error handler.
+func checkMetricLines(t *testing.T, functionLog string) {
+	t.Helper()
+	byFunction := map[string][]string{}
+	for line := range strings.SplitSeq(functionLog, "\n") {
+		name, body, ok := strings.Cut(line, " | ")
+		if !ok || !strings.HasPrefix(body, `{"_aws"`) {
+			continue
+		}
+		got, err := emftest.Strings([]byte(body))
+		if err != nil {
+			t.Errorf("%s wrote a line CloudWatch would not take: %v", name, err)
+		}
+		byFunction[name] = append(byFunction[name], got...)
+	}
+	writers := func(want func(string) bool) (names []string, count int) {
+		for name, lines := range byFunction {
+			if n := len(slices.DeleteFunc(slices.Clone(lines), func(l string) bool { return !want(l) })); n > 0 {
+				names, count = append(names, name), count+n
+			}
+		}
+		return names, count
+	}
+	submitted, n := writers(func(l string) bool { return l == "JobsSubmitted=1 {Type=sleep} / [[Type]]" })
+	if len(submitted) != 1 || n != 4 {
+		t.Errorf("JobsSubmitted: %d lines by %v, want 4 by the API function", n, submitted)
+	}
+	succeeded, _ := writers(func(l string) bool {
+		return strings.HasPrefix(l, "JobsFinished=1 ") && strings.Contains(l, "Status=Success,Type=sleep}")
+	})
+	recorded, _ := writers(func(l string) bool { return l == "FailureRecords=1 FailureRecordsUnhandled=0 {} / [[]]" })
+	if len(succeeded) != 1 || len(recorded) != 1 || slices.Equal(succeeded, submitted) || slices.Equal(recorded, succeeded) {
+		t.Errorf("a success written by %v, the failure record by %v; want the processor and the error handler (the API: %v)",
+			succeeded, recorded, submitted)
 	}
 }
