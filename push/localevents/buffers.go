@@ -17,16 +17,21 @@ import (
 const connBufferSize = 64
 
 // compactBuffers is a ResponseWriter whose Hijack hands the WebSocket
-// library small buffers: 8 KiB less for every idle connection.
-type compactBuffers struct{ http.ResponseWriter }
+// library small buffers: 8 KiB less for every idle connection. It keeps
+// the connection and the reader it handed over, for the parker.
+type compactBuffers struct {
+	http.ResponseWriter
+	conn   net.Conn
+	reader *bufio.Reader
+}
 
-func (w compactBuffers) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+func (w *compactBuffers) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // Hijack takes the connection over from net/http and drops its buffers.
 // Bytes net/http had already read (a client may send its first message as
 // soon as it has the 101) stay buffered in the new reader, where the
 // WebSocket library looks for them.
-func (w compactBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+func (w *compactBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	nc, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
 	if err != nil {
 		return nil, nil, err
@@ -39,6 +44,7 @@ func (w compactBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 			return nil, nil, err
 		}
 	}
+	w.conn, w.reader = nc, br
 	return nc, bufio.NewReadWriter(br, bufio.NewWriterSize(&frameWriter{w: nc}, connBufferSize)), nil
 }
 

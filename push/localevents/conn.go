@@ -13,10 +13,12 @@ import (
 // and handles client messages. Outbound messages wait in a queue that
 // exists only while it holds some, and a writer goroutine runs only while
 // there is something to write; the keep-alive is a timer. So an idle
-// connection holds one goroutine and no queue.
+// connection holds one goroutine and no queue, and over TLS that
+// goroutine waits for the client in its parker, on a 4 KiB stack.
 type conn struct {
 	s      *Server
 	ws     *websocket.Conn
+	parker *parker // nil: the reader waits inside the library
 	remote string
 	ctx    context.Context // cancelled when the connection ends
 	cancel context.CancelCauseFunc
@@ -34,10 +36,15 @@ type conn struct {
 	writers sync.WaitGroup
 }
 
-func newConn(s *Server, ws *websocket.Conn, remote string, mode AuthMode) *conn {
+func newConn(s *Server, ws *websocket.Conn, p *parker, remote string, mode AuthMode) *conn {
 	ctx, cancel := context.WithCancelCause(context.Background())
+	if p != nil {
+		// A reader in its parker is not in ws.Read, which would close the
+		// connection when ctx ends: close it here.
+		context.AfterFunc(ctx, func() { _ = ws.CloseNow() })
+	}
 	return &conn{
-		s: s, ws: ws, remote: remote, mode: mode, ctx: ctx, cancel: cancel,
+		s: s, ws: ws, parker: p, remote: remote, mode: mode, ctx: ctx, cancel: cancel,
 		subs: map[string]*subscription{},
 	}
 }
@@ -63,6 +70,9 @@ func (c *conn) run() {
 
 func (c *conn) readLoop() {
 	for {
+		if c.parker != nil {
+			c.parker.wait()
+		}
 		_, data, err := c.ws.Read(c.ctx)
 		if err != nil {
 			c.s.log.Debug("localevents: read ended", "remote", c.remote, "err", err, "cause", context.Cause(c.ctx))
@@ -165,5 +175,8 @@ func (c *conn) keepAlive() {
 
 // closeGoingAway closes the connection with status 1001; run then returns.
 func (c *conn) closeGoingAway() {
+	if c.parker != nil {
+		c.parker.beginClose()
+	}
 	_ = c.ws.Close(websocket.StatusGoingAway, "server closing")
 }

@@ -36,6 +36,12 @@
 // WebSocket connections are capped (503 beyond), and HTTPServer bounds the
 // time to read a request and the idle time of a keep-alive connection.
 //
+// An idle connection holds one goroutine, its reader, and over TLS the
+// reader waits for the client in a parker (park.go): on the socket, a few
+// frames deep, after moving into the WebSocket library's buffer whatever
+// crypto/tls already holds, so that GC can shrink its stack to 4 KiB; it
+// then reads the message through the library.
+//
 // Delivery is best effort, as in AppSync: a subscriber whose outbound queue
 // is full is disconnected rather than waited for, so publishing never
 // blocks on a client.

@@ -23,7 +23,7 @@ import (
 func BenchmarkNotifyToSubscriber(b *testing.B) {
 	e := setup(b, nil, nil)
 	for i := range 1000 {
-		other := newConn(e.srv, nil, "bench", AuthAPIKey)
+		other := newConn(e.srv, nil, nil, "bench", AuthAPIKey)
 		if apiErr := e.srv.broker.subscribe(other, "s", fmt.Sprintf("/jobs/other-%d", i)); apiErr != nil {
 			b.Fatal(apiErr.Message)
 		}

@@ -67,7 +67,7 @@ func FuzzClientMessages(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, first, second []byte) {
 		s := New(Config{APIKeys: []string{fuzzKey}, JobNamespaces: []string{"jobs"}, OpenNamespaces: []string{"open", "other"}, Logger: slog.New(slog.DiscardHandler)})
-		c := newConn(s, nil, "fuzz", AuthAPIKey)
+		c := newConn(s, nil, nil, "fuzz", AuthAPIKey)
 		defer s.broker.removeConn(c)
 		m := &protocolModel{subs: map[string]string{}}
 		for i, data := range [][]byte{first, second} {

@@ -45,7 +45,8 @@ func (s *Server) serveRealtime(w http.ResponseWriter, r *http.Request) {
 			s.leave()
 		}
 	}()
-	ws, err := websocket.Accept(compactBuffers{w}, r, &websocket.AcceptOptions{
+	hijacked := &compactBuffers{ResponseWriter: w}
+	ws, err := websocket.Accept(hijacked, r, &websocket.AcceptOptions{
 		Subprotocols: []string{wsProtocol},
 		// The Origin was checked above against loopback, a wider rule than
 		// the library's same-host one (a page on localhost:5173 may connect
@@ -63,7 +64,7 @@ func (s *Server) serveRealtime(w http.ResponseWriter, r *http.Request) {
 		s.refuse(ws, e)
 		return
 	}
-	c := newConn(s, ws, r.RemoteAddr, mode)
+	c := newConn(s, ws, newParker(hijacked.conn, hijacked.reader), r.RemoteAddr, mode)
 	if !s.register(c) {
 		c.closeGoingAway()
 		return
