@@ -131,7 +131,7 @@ func Start(cfg Config) (sys *System, err error) {
 		return nil, err
 	}
 	metrics := newSystemMetrics(cfg.Metrics, types)
-	store, archive, err := openData(cfg.DataDir, time.Second, metrics.commits())
+	store, archive, err := openData(cfg.DataDir, time.Second, metrics.commits(cfg.Logger))
 	if err != nil {
 		return nil, err
 	}

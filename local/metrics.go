@@ -56,11 +56,36 @@ func (m *systemMetrics) jobs() jobs.Meter {
 	return m.prom
 }
 
-func (m *systemMetrics) commits() boltstore.CommitObserver {
+// commits observes the store: it logs a failed checkpoint, and gives every
+// commit and checkpoint to the metrics when they are on.
+func (m *systemMetrics) commits(logger *slog.Logger) boltstore.CommitObserver {
 	if m == nil {
-		return nil
+		return checkpointLog{logger: logger}
 	}
-	return m.prom
+	return checkpointLog{metrics: m.prom, logger: logger}
+}
+
+// checkpointLog logs failed checkpoints, which nothing else would tell of
+// until jobsd stops, and passes what it hears on to metrics, if set.
+type checkpointLog struct {
+	metrics boltstore.CommitObserver
+	logger  *slog.Logger
+}
+
+func (l checkpointLog) Committed(requests int, took time.Duration) {
+	if l.metrics != nil {
+		l.metrics.Committed(requests, took)
+	}
+}
+
+func (l checkpointLog) Checkpointed(keys int, took time.Duration, err error) {
+	if err != nil {
+		l.logger.Error("store checkpoint failed: the log keeps the changes, and grows until a checkpoint succeeds",
+			"keys", keys, "err", err)
+	}
+	if l.metrics != nil {
+		l.metrics.Checkpointed(keys, took, err)
+	}
 }
 
 func (m *systemMetrics) requests() handlers.RequestMeter {

@@ -7,11 +7,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/asyncjobs/asyncjobs/internal/syncbuf"
 	"github.com/asyncjobs/asyncjobs/jobs/jobtypes"
 	"github.com/asyncjobs/asyncjobs/metrics/prom"
 )
@@ -143,4 +145,27 @@ func scrapeValue(t *testing.T, m *prom.Metrics, name string) float64 {
 	}
 	t.Fatalf("no metric %s", name)
 	return 0
+}
+
+func TestFailedCheckpointIsLoggedAndCounted(t *testing.T) {
+	t.Parallel()
+	for _, metricsOn := range []bool{true, false} {
+		var log syncbuf.Buffer
+		var m *systemMetrics // off
+		if metricsOn {
+			m = &systemMetrics{prom: prom.New(nil)}
+		}
+		observer := m.commits(slog.New(slog.NewTextHandler(&log, nil)))
+		observer.Checkpointed(10, time.Millisecond, nil)
+		observer.Checkpointed(12, time.Millisecond, errors.New("disk full"))
+		if got := log.String(); strings.Count(got, "level=ERROR") != 1 || !strings.Contains(got, "store checkpoint failed") ||
+			!strings.Contains(got, "keys=12") || !strings.Contains(got, "disk full") {
+			t.Errorf("metrics %v: log %q, want one ERROR line for the failed checkpoint", metricsOn, got)
+		}
+		if metricsOn {
+			if got := scrapeValue(t, m.prom, "asyncjobs_store_checkpoint_failures_total"); got != 1 {
+				t.Errorf("checkpoint failures counted: %v, want 1", got)
+			}
+		}
+	}
 }

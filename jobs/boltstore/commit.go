@@ -50,12 +50,16 @@ func overlay(base, over []change) []change {
 
 func sameKey(a, b change) bool { return bytes.Equal(a.bucket, b.bucket) && bytes.Equal(a.key, b.key) }
 
-// CommitObserver hears of each group commit that succeeded, from the
-// committer goroutine: how many write requests went into it and how long it
-// took from their batch's start to its answers (the fsync included). It must
-// not block, since every write waits for the committer.
+// CommitObserver hears, from the committer goroutine, of each group commit
+// that succeeded: how many write requests went into it and how long it took
+// from their batch's start to its answers (the fsync included); and of each
+// checkpoint: how many keys it wrote into the data file, how long it took,
+// and its error if it failed (the log and the overlay then keep growing
+// until one succeeds; Close reports the last one's). It must not block,
+// since every write waits for the committer.
 type CommitObserver interface {
 	Committed(requests int, took time.Duration)
+	Checkpointed(keys int, took time.Duration, err error)
 }
 
 type request struct {
@@ -229,6 +233,15 @@ func (s *Store) commit(batch []*request) {
 // then empties the log and the overlay. If it fails, both stay as they are,
 // and the next checkpoint tries again.
 func (s *Store) checkpoint() error {
+	start, keys := time.Now(), s.logged.size
+	err := s.writeCheckpoint()
+	if s.commits != nil {
+		s.commits.Checkpointed(keys, time.Since(start), err)
+	}
+	return err
+}
+
+func (s *Store) writeCheckpoint() error {
 	err := s.db.Update(func(tx *bolt.Tx) error { return apply(tx, s.logged.all()) })
 	if err != nil {
 		return fmt.Errorf("boltstore: checkpoint: %w", err)

@@ -18,9 +18,13 @@ var batchBuckets = prometheus.ExponentialBuckets(1, 2, 11)
 // second.
 var commitBuckets = []float64{0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1}
 
-// storeMetrics are the store's commit series.
+// checkpointBuckets span a checkpoint's time, from a millisecond to ten seconds.
+var checkpointBuckets = prometheus.ExponentialBuckets(0.001, 2.5, 11)
+
+// storeMetrics are the store's commit and checkpoint series.
 type storeMetrics struct {
-	batch, latency prometheus.Histogram
+	batch, latency, checkpoint prometheus.Histogram
+	checkpointFailures         prometheus.Counter
 }
 
 func newStoreMetrics(r prometheus.Registerer) storeMetrics {
@@ -33,8 +37,16 @@ func newStoreMetrics(r prometheus.Registerer) storeMetrics {
 			Namespace: namespace, Name: "store_commit_duration_seconds",
 			Help: "Time of one group commit, from taking its batch to answering it (fsync included).", Buckets: commitBuckets,
 		}),
+		checkpoint: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Namespace: namespace, Name: "store_checkpoint_duration_seconds",
+			Help: "Time of one checkpoint of the store's log into its data file, failed ones included.", Buckets: checkpointBuckets,
+		}),
+		checkpointFailures: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: namespace, Name: "store_checkpoint_failures_total",
+			Help: "Checkpoints that failed: the log and the memory it holds grow until one succeeds.",
+		}),
 	}
-	r.MustRegister(m.batch, m.latency)
+	r.MustRegister(m.batch, m.latency, m.checkpoint, m.checkpointFailures)
 	return m
 }
 
@@ -42,4 +54,12 @@ func newStoreMetrics(r prometheus.Registerer) storeMetrics {
 func (m *Metrics) Committed(requests int, took time.Duration) {
 	m.store.batch.Observe(float64(requests))
 	m.store.latency.Observe(took.Seconds())
+}
+
+// Checkpointed observes a checkpoint.
+func (m *Metrics) Checkpointed(_ int, took time.Duration, err error) {
+	m.store.checkpoint.Observe(took.Seconds())
+	if err != nil {
+		m.store.checkpointFailures.Inc()
+	}
 }
