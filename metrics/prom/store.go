@@ -19,7 +19,7 @@ var batchBuckets = prometheus.ExponentialBuckets(1, 2, 11)
 var commitBuckets = []float64{0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1}
 
 // checkpointBuckets span a checkpoint's time, from a millisecond to ten seconds.
-var checkpointBuckets = prometheus.ExponentialBuckets(0.001, 2.5, 11)
+var checkpointBuckets = []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
 
 // storeMetrics are the store's commit and checkpoint series.
 type storeMetrics struct {
