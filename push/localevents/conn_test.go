@@ -1,15 +1,10 @@
 package localevents
 
 import (
-	"bufio"
-	"bytes"
-	"crypto/rand"
 	"crypto/tls"
-	"encoding/base64"
 	"encoding/binary"
 	"fmt"
 	"io"
-	"net/http"
 	"runtime"
 	"strings"
 	"testing"
@@ -60,27 +55,7 @@ func TestMessageSentWithTheUpgradeIsHandled(t *testing.T) {
 	}
 	defer conn.Close()
 	_ = conn.SetDeadline(time.Now().Add(guard))
-	key := make([]byte, 16)
-	_, _ = rand.Read(key)
-	var req bytes.Buffer
-	fmt.Fprintf(&req, "GET /event/realtime HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
-		"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: %s\r\nSec-WebSocket-Protocol: %s\r\n\r\n",
-		host, base64.StdEncoding.EncodeToString(key), strings.Join(e.amplifyProtocols(t, testKey), ", "))
-	req.Write(maskedTextFrame([]byte(`{"type":"connection_init"}`)))
-	if _, err := conn.Write(req.Bytes()); err != nil {
-		t.Fatal(err)
-	}
-	r := bufio.NewReader(conn)
-	resp, err := http.ReadResponse(r, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if resp.StatusCode != http.StatusSwitchingProtocols {
-		t.Fatalf("upgrade: %s, want 101", resp.Status)
-	}
-	if got := readServerFrame(t, r); !strings.Contains(got, `"connection_ack"`) {
-		t.Fatalf("first message %s, want connection_ack", got)
-	}
+	rawConnect(t, e, conn)
 }
 
 // maskedTextFrame is a client's text frame holding p (p < 126 bytes).
