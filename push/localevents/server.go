@@ -306,7 +306,7 @@ type Stats struct {
 	SlowConsumers uint64 // connections dropped since the start because their client read too slowly
 }
 
-// Stats reads the counts (each one consistent, not the three together).
+// Stats reads the counts (each one consistent, not all of them together).
 func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	conns := len(s.conns)
