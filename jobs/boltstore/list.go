@@ -39,6 +39,7 @@ func (s *Store) List(ctx context.Context, q jobs.ListQuery) (jobs.ListPage, erro
 			start = ownerKey(q.Owner, q.After.CreatedAt, q.After.ID)
 		}
 		scanned := 0
+		var last jobs.Position // of the last entry scanned
 		for k := range v.Bucket(bucketOwners).descend(start) {
 			if !bytes.HasPrefix(k, prefix) {
 				return nil
@@ -48,10 +49,13 @@ func (s *Store) List(ctx context.Context, q jobs.ListQuery) (jobs.ListPage, erro
 				return err
 			}
 			if scanned == maxListScan {
-				page.Next = &pos
+				// The next page goes on from the last entry scanned: pos
+				// has not been looked at.
+				page.Next = &last
 				return nil
 			}
 			scanned++
+			last = pos
 			j, err := s.listedJob(v, pos.ID)
 			if err != nil {
 				return err

@@ -1,0 +1,55 @@
+package boltstore
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/asyncjobs/asyncjobs/jobs"
+)
+
+// TestListGoesOnWhereAScanStopped lists, 3 at a time, the few jobs of a
+// type among more than one scan's worth of the owner's jobs: each page
+// stops after maxListScan entries with a Next, and following the Nexts
+// must give every match once, newest first, the one the first scan stopped
+// at included.
+func TestListGoesOnWhereAScanStopped(t *testing.T) {
+	t.Parallel()
+	s, _ := setup(t)
+	start := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	const n = 2*maxListScan + 10
+	// Newest first, the scan meets job n-1 first; job n-1-maxListScan is
+	// the first entry the first scan does not look at.
+	rare := map[int]bool{n - 1 - maxListScan: true, n - 1 - maxListScan - 1: true, 3: true, 0: true}
+	createMany(t, s, n, func(i int) jobs.Job {
+		j := newJob(fmt.Sprintf("job-%05d", i), start.Add(time.Duration(i)*time.Millisecond))
+		j.Owner = "alice"
+		if rare[i] {
+			j.Type = "rare"
+		}
+		return j
+	})
+
+	var listed []string
+	pages := 0
+	q := jobs.ListQuery{Owner: "alice", Type: "rare", Limit: 3, Now: start}
+	for {
+		page, err := s.List(t.Context(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		for _, j := range page.Jobs {
+			listed = append(listed, j.ID)
+		}
+		if page.Next == nil || pages > 10 {
+			break
+		}
+		q.After = page.Next
+	}
+	want := []string{"job-04105", "job-04104", "job-00003", "job-00000"}
+	if !slices.Equal(listed, want) {
+		t.Errorf("listed %v in %d pages, want %v", listed, pages, want)
+	}
+}
