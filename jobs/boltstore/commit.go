@@ -166,7 +166,8 @@ func (s *Store) commit(batch []*request) {
 		}
 	}
 	results := make([]result, len(batch))
-	pending := newTable()
+	pending := s.batch // the committer's, emptied for each commit
+	pending.reset()
 	err := s.db.View(func(tx *bolt.Tx) error {
 		v := &view{tx: tx, tables: []*table{pending, s.logged}}
 		for id, changes := range soft {
@@ -250,7 +251,7 @@ func (s *Store) writeCheckpoint() error {
 		s.checkpointed()
 	}
 	s.mu.Lock()
-	s.logged = newTable()
+	s.logged.reset() // its maps keep their room for the next 4096 keys
 	s.mu.Unlock()
 	if err := s.log.reset(); err != nil {
 		return fmt.Errorf("boltstore: checkpoint: %w", err)

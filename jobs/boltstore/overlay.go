@@ -22,6 +22,14 @@ type table struct {
 
 func newTable() *table { return &table{buckets: map[string]map[string]change{}} }
 
+// reset empties t and keeps its maps' room for the next changes.
+func (t *table) reset() {
+	for _, b := range t.buckets {
+		clear(b)
+	}
+	t.size = 0
+}
+
 // set records c, replacing any change of the same key.
 func (t *table) set(c change) {
 	b := t.buckets[string(c.bucket)]
@@ -78,14 +86,20 @@ func (t *table) lookup(bucket, key []byte) (change, bool) {
 
 // sorted returns the changes of bucket in key order.
 func (t *table) sorted(bucket string) []change {
-	return slices.SortedFunc(maps.Values(t.buckets[bucket]), func(a, b change) int { return bytes.Compare(a.key, b.key) })
+	return slices.SortedFunc(maps.Values(t.buckets[bucket]), byKey)
 }
+
+func byKey(a, b change) int { return bytes.Compare(a.key, b.key) }
 
 // all returns every change, bucket by bucket in key order.
 func (t *table) all() []change {
 	out := make([]change, 0, t.size)
 	for _, name := range slices.Sorted(maps.Keys(t.buckets)) {
-		out = append(out, t.sorted(name)...)
+		from := len(out)
+		for _, c := range t.buckets[name] {
+			out = append(out, c)
+		}
+		slices.SortFunc(out[from:], byKey)
 	}
 	return out
 }

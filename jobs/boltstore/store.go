@@ -68,6 +68,7 @@ type Store struct {
 	db       *bolt.DB
 	maxBatch int
 	log      *wal           // the committer's only
+	batch    *table         // the committer's: the changes of the commit it is making
 	commits  CommitObserver // nil: commits are not observed
 
 	checkpointKeys  int
@@ -133,6 +134,7 @@ func Open(path string, opts Options) (*Store, error) {
 		checkpointed:    opts.checkpointed,
 		commits:         opts.Commits,
 		logged:          newTable(),
+		batch:           newTable(),
 		requests:        make(chan *request),
 		quit:            make(chan struct{}),
 		stopped:         make(chan struct{}),
