@@ -69,7 +69,13 @@ func encodeRecord(j jobs.Job) (rec []byte, jsonAt int) {
 			flags |= flagHasCreatedAt << i
 		}
 	}
-	b := make([]byte, 0, 128+len(j.Owner)+len(j.IdempotencyKey)+2*len(j.Parameters)+2*len(j.Results))
+	// The header's room (its fixed part, strings, raw JSON) and the public
+	// JSON's: one allocation.
+	head := 64 + len(j.Status) + len(j.Owner) + len(j.IdempotencyKey) + len(j.RequestHash) + len(j.Parameters) + len(j.Results)
+	if e := j.Error; e != nil {
+		head += len(e.Type) + len(e.Message) + len(e.Condition)
+	}
+	b := make([]byte, 0, head+jobjson.Size(j))
 	b = append(b, recordVersion, flags)
 	for _, s := range []string{string(j.Status), j.Owner, j.IdempotencyKey, j.RequestHash} {
 		b = appendString(b, s)

@@ -18,7 +18,7 @@ import (
 // (HTML-safe, U+2028 and U+2029 escaped, invalid UTF-8 as U+FFFD) and the raw
 // JSON of parameters and results compacted alike.
 func Append(dst []byte, j jobs.Job) []byte {
-	dst = slices.Grow(dst, encodedSize(j)) // at most one allocation, not one per doubling
+	dst = slices.Grow(dst, Size(j)) // at most one allocation, not one per doubling
 	dst = append(dst, `{"id":`...)
 	dst = appendString(dst, j.ID)
 	dst = append(dst, `,"type":`...)
@@ -65,9 +65,9 @@ func Append(dst []byte, j jobs.Job) []byte {
 	return append(dst, '}')
 }
 
-// encodedSize is how long Append's output is when no string needs escaping
-// and no raw JSON needs compacting, or a little more.
-func encodedSize(j jobs.Job) int {
+// Size is how long Append's output for j is when no string needs escaping
+// and no raw JSON needs compacting, or a little more: room to reserve.
+func Size(j jobs.Job) int {
 	const (
 		members   = len(`{"id":"","type":"","status":"","parameters":,"attempts":,"createdAt":,"updatedAt":,"seq":,"expiresAt":}`)
 		timestamp = len(`,"finishedAt":"2006-01-02T15:04:05.999999999Z"`)
