@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/asyncjobs/asyncjobs/jobs"
+	"github.com/asyncjobs/asyncjobs/jobs/storetest"
 )
 
 // TestListGoesOnWhereAScanStopped lists, 3 at a time, the few jobs of a
@@ -31,23 +32,9 @@ func TestListGoesOnWhereAScanStopped(t *testing.T) {
 		return j
 	})
 
-	var listed []string
-	pages := 0
 	q := jobs.ListQuery{Owner: "alice", Type: "rare", Limit: 3, Now: start}
-	for {
-		page, err := s.List(t.Context(), q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pages++
-		for _, j := range page.Jobs {
-			listed = append(listed, j.ID)
-		}
-		if page.Next == nil || pages > 10 {
-			break
-		}
-		q.After = page.Next
-	}
+	pages := 1
+	listed := storetest.ListAll(t, s, q, func() { pages++ })
 	want := []string{"job-04105", "job-04104", "job-00003", "job-00000"}
 	if !slices.Equal(listed, want) {
 		t.Errorf("listed %v in %d pages, want %v", listed, pages, want)

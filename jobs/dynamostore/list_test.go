@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/asyncjobs/asyncjobs/jobs"
+	"github.com/asyncjobs/asyncjobs/jobs/storetest"
 )
 
 // TestListGoesOnWhereItsQueriesStopped lists, 3 at a time, the few jobs of a
@@ -44,23 +45,9 @@ func TestListGoesOnWhereItsQueriesStopped(t *testing.T) {
 	close(next)
 	wg.Wait()
 
-	var listed []string
-	pages := 0
 	q := jobs.ListQuery{Owner: "alice", Type: "rare", Limit: 3, Now: start}
-	for {
-		page, err := s.List(t.Context(), q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pages++
-		for _, j := range page.Jobs {
-			listed = append(listed, j.ID)
-		}
-		if page.Next == nil || pages > 10 {
-			break
-		}
-		q.After = page.Next
-	}
+	pages := 1
+	listed := storetest.ListAll(t, s, q, func() { pages++ })
 	want := []string{fmt.Sprintf("job-%05d", n-read), fmt.Sprintf("job-%05d", n-1-read), "job-00002"}
 	if !slices.Equal(listed, want) || pages < 2 {
 		t.Errorf("listed %v in %d pages, want %v in at least 2", listed, pages, want)

@@ -27,9 +27,9 @@ func ownerJob(owner string, now time.Time) jobs.Job {
 
 func newOwner() string { return "arn:aws:iam::000000000000:user/list-" + newID() }
 
-// listAll follows the pages of q from the first to the last and returns the
+// ListAll follows the pages of q from the first to the last and returns the
 // ids in order; between pages it calls between (nil: nothing).
-func listAll(t *testing.T, s jobs.Store, q jobs.ListQuery, between func()) []string {
+func ListAll(t *testing.T, s jobs.Store, q jobs.ListQuery, between func()) []string {
 	t.Helper()
 	var ids []string
 	for pages := 0; ; pages++ {
@@ -105,13 +105,13 @@ func testListPaging(t *testing.T, s jobs.Store) {
 	}
 	added := 0
 	for _, limit := range []int{1, 2, 3, 7, 8} {
-		want := listAll(t, s, jobs.ListQuery{Owner: owner, Limit: jobs.MaxListLimit, Now: now}, nil)
+		want := ListAll(t, s, jobs.ListQuery{Owner: owner, Limit: jobs.MaxListLimit, Now: now}, nil)
 		if len(want) != 7+added {
 			t.Fatalf("the list holds %d jobs, want %d", len(want), 7+added)
 		}
 		// Jobs created between pages are newer than every page: they belong
 		// before the first, and shift none of the rest.
-		got := listAll(t, s, jobs.ListQuery{Owner: owner, Limit: limit, Now: now}, func() {
+		got := ListAll(t, s, jobs.ListQuery{Owner: owner, Limit: limit, Now: now}, func() {
 			added++
 			mustCreate(t, s, ownerJob(owner, now.Add(time.Hour+time.Duration(added))))
 		})
@@ -146,7 +146,7 @@ func testListFilters(t *testing.T, s jobs.Store) {
 		typ    string
 	}{{jobs.StatusPending, ""}, {jobs.StatusRunning, ""}, {"", "a"}, {"", "b"}, {"", "storetest"}, {jobs.StatusPending, "a"}, {jobs.StatusSuccess, "b"}, {jobs.StatusCancelled, ""}, {"", ""}} {
 		for _, limit := range []int{1, 2, 50} {
-			got := listAll(t, s, jobs.ListQuery{Owner: owner, Status: f.status, Type: f.typ, Limit: limit, Now: now}, nil)
+			got := ListAll(t, s, jobs.ListQuery{Owner: owner, Status: f.status, Type: f.typ, Limit: limit, Now: now}, nil)
 			assertIDs(t, fmt.Sprintf("status %q, type %q, %d a page", f.status, f.typ, limit), want[string(f.status)+" "+f.typ], got)
 		}
 	}
@@ -165,10 +165,10 @@ func testListOwners(t *testing.T, s jobs.Store) {
 	// An owner whose name starts with another's sees only its own.
 	prefixed := ownerJob(a+"x", now)
 	mustCreate(t, s, prefixed)
-	assertIDs(t, "owner a's jobs", wantA, listAll(t, s, jobs.ListQuery{Owner: a, Limit: 3, Now: now}, nil))
-	assertIDs(t, "owner b's jobs", wantB, listAll(t, s, jobs.ListQuery{Owner: b, Limit: 3, Now: now}, nil))
-	assertIDs(t, "owner a+x's jobs", []string{prefixed.ID}, listAll(t, s, jobs.ListQuery{Owner: a + "x", Limit: 3, Now: now}, nil))
-	assertIDs(t, "nobody's jobs", nil, listAll(t, s, jobs.ListQuery{Owner: newOwner(), Limit: 3, Now: now}, nil))
+	assertIDs(t, "owner a's jobs", wantA, ListAll(t, s, jobs.ListQuery{Owner: a, Limit: 3, Now: now}, nil))
+	assertIDs(t, "owner b's jobs", wantB, ListAll(t, s, jobs.ListQuery{Owner: b, Limit: 3, Now: now}, nil))
+	assertIDs(t, "owner a+x's jobs", []string{prefixed.ID}, ListAll(t, s, jobs.ListQuery{Owner: a + "x", Limit: 3, Now: now}, nil))
+	assertIDs(t, "nobody's jobs", nil, ListAll(t, s, jobs.ListQuery{Owner: newOwner(), Limit: 3, Now: now}, nil))
 }
 
 func testListExpired(t *testing.T, s jobs.Store) {
@@ -186,11 +186,11 @@ func testListExpired(t *testing.T, s jobs.Store) {
 	}
 	later := now.Add(6 * time.Second)
 	for _, limit := range []int{1, 2, 10} {
-		assertIDs(t, fmt.Sprintf("unexpired jobs, %d a page", limit), want, listAll(t, s, jobs.ListQuery{Owner: owner, Limit: limit, Now: later}, nil))
+		assertIDs(t, fmt.Sprintf("unexpired jobs, %d a page", limit), want, ListAll(t, s, jobs.ListQuery{Owner: owner, Limit: limit, Now: later}, nil))
 	}
 	// Deleted jobs are gone from the list too.
 	if err := s.Delete(t.Context(), want[0]); err != nil {
 		t.Fatalf("Delete: %v", err)
 	}
-	assertIDs(t, "after a Delete", want[1:], listAll(t, s, jobs.ListQuery{Owner: owner, Limit: 2, Now: later}, nil))
+	assertIDs(t, "after a Delete", want[1:], ListAll(t, s, jobs.ListQuery{Owner: owner, Limit: 2, Now: later}, nil))
 }
